@@ -1,0 +1,211 @@
+#include "app/zcswitchd/daemon.h"
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "drivers/ethdev/ethdev_port.h"
+#include "lib/base/status_macros.h"
+#include "lib/control/stats_text.h"
+#include "lib/switch/fwd_io.h"
+#include "lib/switch/fwd_macswap.h"
+
+namespace zcswitch {
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+void OnStopSignal(int signo) { g_stop_signal.store(signo); }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Mbufs for every RX ring and every TX ring to be full at once, plus each
+// lcore's burst and mempool cache, plus headroom for devices that hold
+// packets of their own (net_pcap's infinite_rx keeps its whole file).
+unsigned PoolSize(const Config& config) {
+  const unsigned lcores = config.forwarding.lcores.size();
+  unsigned n = 0;
+  for (const PortConfig& p : config.ports) {
+    n += p.queues * p.rx_desc + lcores * p.tx_desc;
+  }
+  return n + lcores * (Dataplane::kBurst + 256) + 16384;
+}
+
+void Print(const std::string& text) {
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+Daemon::Daemon(Config config, DaemonOptions options)
+    : config_(std::move(config)), options_(std::move(options)) {}
+
+Daemon::~Daemon() { Teardown(); }
+
+int Daemon::Run() {
+  if (absl::Status s = CheckBuildable(); !s.ok()) {
+    std::fprintf(stderr, "zcswitchd: %s\n", std::string(s.message()).c_str());
+    return kExitBadConfig;
+  }
+  if (absl::Status s = Setup(); !s.ok()) {
+    std::fprintf(stderr, "zcswitchd: %s\n", std::string(s.message()).c_str());
+    Teardown();
+    return s.code() == absl::StatusCode::kInvalidArgument ? kExitBadConfig : kExitFailure;
+  }
+  Serve();
+  Teardown();
+  return kExitOk;
+}
+
+// What the configuration format allows but this build cannot do yet.
+absl::Status Daemon::CheckBuildable() const {
+  if (config_.forwarding.mode == FwdMode::kL2Switch) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: forwarding.mode: l2switch is not implemented yet; use io or macswap",
+        config_.source));
+  }
+  for (size_t i = 0; i < config_.ports.size(); ++i) {
+    if (config_.ports[i].type == PortType::kVhostUser) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: ports[%d].type: vhost-user ports are not implemented yet", config_.source,
+          i));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::CheckLcores() const {
+  const auto& lcores = config_.forwarding.lcores;
+  for (size_t i = 0; i < lcores.size(); ++i) {
+    if (lcores[i] == rte_get_main_lcore() || !rte_lcore_is_enabled(lcores[i])) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: forwarding.lcores[%d]: lcore %d is not an EAL worker lcore (give EAL -l "
+          "with it, and a main lcore other than it; the main lcore is %d)",
+          config_.source, i, lcores[i], rte_get_main_lcore()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<FwdEngine>> Daemon::MakeEngine() const {
+  switch (config_.forwarding.mode) {
+    case FwdMode::kIo: {
+      std::vector<std::string> names;
+      for (const PortConfig& p : config_.ports) names.push_back(p.name);
+      ZC_ASSIGN_OR_RETURN(std::unique_ptr<IoEngine> io,
+                          IoEngine::Create(config_.forwarding.pairs, names));
+      return std::unique_ptr<FwdEngine>(std::move(io));
+    }
+    case FwdMode::kMacswap:
+      return std::unique_ptr<FwdEngine>(std::make_unique<MacswapEngine>());
+    case FwdMode::kL2Switch:
+      break;
+  }
+  return absl::UnimplementedError("l2switch is not implemented yet");
+}
+
+absl::Status Daemon::Setup() {
+  std::vector<std::string> eal_args = config_.eal;
+  eal_args.insert(eal_args.end(), options_.extra_eal_args.begin(),
+                  options_.extra_eal_args.end());
+  ZC_ASSIGN_OR_RETURN(eal_, EalSession::Init(eal_args));
+  ZC_RETURN_IF_ERROR(CheckLcores());
+
+  ZC_ASSIGN_OR_RETURN(pool_, CreateMbufPool("zc_mbufs", PoolSize(config_),
+                                            rte_socket_id()));
+  const auto tx_queues = static_cast<uint16_t>(config_.forwarding.lcores.size());
+  for (const PortConfig& pc : config_.ports) {
+    ZC_ASSIGN_OR_RETURN(std::unique_ptr<EthdevPort> port,
+                        EthdevPort::Open(pc, tx_queues, pool_.get()));
+    ports_.push_back(std::move(port));
+  }
+  ZC_ASSIGN_OR_RETURN(engine_, MakeEngine());
+  for (auto& port : ports_) ZC_RETURN_IF_ERROR(port->Start());
+
+  std::vector<Port*> ports;
+  for (auto& port : ports_) ports.push_back(port.get());
+  dataplane_ = std::make_unique<Dataplane>(ports, engine_.get(), config_.forwarding.lcores,
+                                           config_.forwarding.tx_retries);
+  ZC_RETURN_IF_ERROR(dataplane_->Start());
+
+  if (!options_.metrics_address.empty()) {
+    ZC_ASSIGN_OR_RETURN(metrics_, MetricsExposer::Start(options_.metrics_address,
+                                                        [this] { return Snapshot(); }));
+    std::fprintf(stderr, "zcswitchd: metrics on http://%s:%d/metrics\n",
+                 options_.metrics_address.substr(0, options_.metrics_address.rfind(':'))
+                     .c_str(),
+                 metrics_->port());
+  }
+  std::fprintf(stderr, "zcswitchd: forwarding (%s) with %zu ports on %zu lcores\n",
+               std::string(engine_->name()).c_str(), ports_.size(),
+               dataplane_->num_lcores());
+  return absl::OkStatus();
+}
+
+void Daemon::Serve() {
+  InstallSignalHandlers();
+  using Clock = std::chrono::steady_clock;
+  const auto period = std::chrono::seconds(options_.stats_period_s);
+  auto next_stats = Clock::now() + period;
+  SwitchSnapshot last = Snapshot();
+  while (g_stop_signal.load() == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (auto& port : ports_) port->RefreshLink();
+    if (options_.stats_period_s > 0 && Clock::now() >= next_stats) {
+      next_stats += period;
+      SwitchSnapshot now = Snapshot();
+      Print(FormatPortStats(now, &last) + FormatLcoreStats(now, &last) + "\n");
+      last = std::move(now);
+    }
+  }
+  std::fprintf(stderr, "zcswitchd: %s, stopping\n", strsignal(g_stop_signal.load()));
+}
+
+void Daemon::Teardown() {
+  metrics_.reset();
+  if (dataplane_ != nullptr) {
+    dataplane_->Stop();
+    const SwitchSnapshot final_counters = Snapshot();
+    for (auto& port : ports_) port->Stop();
+    Print("Final port statistics\n" + FormatPortStats(final_counters, nullptr) +
+          "Final lcore statistics\n" + FormatLcoreStats(final_counters, nullptr));
+    dataplane_.reset();
+  }
+  engine_.reset();
+  ports_.clear();
+  pool_.reset();
+  eal_.reset();
+}
+
+SwitchSnapshot Daemon::Snapshot() const {
+  SwitchSnapshot s;
+  s.tsc = rte_rdtsc();
+  s.tsc_hz = rte_get_tsc_hz();
+  for (const auto& port : ports_) {
+    s.ports.push_back({port->name(), std::string(port->type_name()), port->link_up(),
+                       port->stats().Total()});
+  }
+  if (dataplane_ != nullptr) {
+    for (size_t i = 0; i < dataplane_->num_lcores(); ++i) {
+      s.lcores.push_back(
+          {dataplane_->lcore_id(i), dataplane_->queues(i).size(), dataplane_->Sample(i)});
+    }
+  }
+  return s;
+}
+
+}  // namespace zcswitch

@@ -1,0 +1,65 @@
+// zcswitchd's life from a validated Config to a clean exit: EAL, mempool,
+// ports, forwarding engine, data-plane lcores and metrics come up in that
+// order, run until SIGINT or SIGTERM, and go down in reverse, printing the
+// final counters on the way out.
+#ifndef ZCSWITCH_APP_ZCSWITCHD_DAEMON_H_
+#define ZCSWITCH_APP_ZCSWITCHD_DAEMON_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "app/zcswitchd/eal_session.h"
+#include "lib/control/config.h"
+#include "lib/dataplane/dataplane.h"
+#include "lib/dataplane/mbuf_pool.h"
+#include "lib/dataplane/switch_snapshot.h"
+#include "lib/metrics/metrics_exposer.h"
+#include "lib/switch/fwd_engine.h"
+#include "lib/switch/port.h"
+
+namespace zcswitch {
+
+struct DaemonOptions {
+  std::vector<std::string> extra_eal_args;  // appended to the config's eal list
+  std::string metrics_address;              // empty: no exposer
+  int stats_period_s = 0;                   // 0: counters only at exit
+};
+
+class Daemon {
+ public:
+  // Exit codes of Run().
+  static constexpr int kExitOk = 0;
+  static constexpr int kExitFailure = 1;
+  static constexpr int kExitBadConfig = 2;
+
+  Daemon(Config config, DaemonOptions options);
+  ~Daemon();
+
+  // Runs until SIGINT or SIGTERM; returns the process exit code.
+  int Run();
+
+ private:
+  absl::Status CheckBuildable() const;
+  absl::Status CheckLcores() const;
+  absl::Status Setup();
+  absl::StatusOr<std::unique_ptr<FwdEngine>> MakeEngine() const;
+  void Serve();
+  void Teardown();
+  SwitchSnapshot Snapshot() const;
+
+  Config config_;
+  DaemonOptions options_;
+  // Declared in the order they come up; destroyed in reverse.
+  std::unique_ptr<EalSession> eal_;
+  MbufPool pool_;
+  std::vector<std::unique_ptr<Port>> ports_;
+  std::unique_ptr<FwdEngine> engine_;
+  std::unique_ptr<Dataplane> dataplane_;
+  std::unique_ptr<MetricsExposer> metrics_;
+};
+
+}  // namespace zcswitch
+
+#endif  // ZCSWITCH_APP_ZCSWITCHD_DAEMON_H_

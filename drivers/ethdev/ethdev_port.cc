@@ -1,0 +1,138 @@
+#include "drivers/ethdev/ethdev_port.h"
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+
+#include "absl/strings/str_format.h"
+#include "lib/base/status_macros.h"
+
+namespace zcswitch {
+namespace {
+
+// Finds the ethdev a probed devargs string created. The device name is the
+// devargs up to the first comma; for a PCI device the name EAL gives it may
+// be spelt differently ("03:00.0" vs "0000:03:00.0"), which the iterator
+// understands.
+absl::StatusOr<uint16_t> FindPort(const std::string& devargs) {
+  const std::string name = devargs.substr(0, devargs.find(','));
+  uint16_t port_id;
+  if (rte_eth_dev_get_port_by_name(name.c_str(), &port_id) == 0) return port_id;
+  rte_dev_iterator it;
+  if (rte_eth_iterator_init(&it, name.c_str()) == 0) {
+    port_id = rte_eth_iterator_next(&it);
+    rte_eth_iterator_cleanup(&it);
+    if (port_id != RTE_MAX_ETHPORTS) return port_id;
+  }
+  return absl::NotFoundError(
+      absl::StrFormat("devargs \"%s\": probed, but no ethdev port appeared", devargs));
+}
+
+absl::Status EthError(const std::string& port, absl::string_view what, int rc) {
+  return absl::InternalError(
+      absl::StrFormat("port %s: %s failed: %s", port, what, rte_strerror(-rc)));
+}
+
+}  // namespace
+
+EthdevPort::EthdevPort(const PortConfig& config, uint16_t port_id, uint16_t tx_queues,
+                       rte_device* device)
+    : Port(config.name, config.queues, tx_queues),
+      devargs_(config.devargs),
+      port_id_(port_id),
+      device_(device) {}
+
+absl::StatusOr<std::unique_ptr<EthdevPort>> EthdevPort::Open(const PortConfig& config,
+                                                             uint16_t tx_queues,
+                                                             rte_mempool* pool) {
+  const int probed = rte_dev_probe(config.devargs.c_str());
+  if (probed != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "port %s: cannot probe device \"%s\": %s (see the EAL log above)", config.name,
+        config.devargs, rte_strerror(-probed)));
+  }
+  uint16_t port_id;
+  ZC_ASSIGN_OR_RETURN(port_id, FindPort(config.devargs));
+
+  rte_eth_dev_info info;
+  int rc = rte_eth_dev_info_get(port_id, &info);
+  if (rc != 0) return EthError(config.name, "rte_eth_dev_info_get", rc);
+  // From here the object owns the device: an early return closes it.
+  std::unique_ptr<EthdevPort> port(
+      new EthdevPort(config, port_id, tx_queues, info.device));
+
+  if (config.queues > info.max_rx_queues || tx_queues > info.max_tx_queues) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "port %s: device %s has at most %d RX and %d TX queues; asked for %d RX "
+        "(queues) and %d TX (one per forwarding lcore)",
+        config.name, config.devargs, info.max_rx_queues, info.max_tx_queues,
+        config.queues, tx_queues));
+  }
+  rte_eth_conf conf{};
+  rc = rte_eth_dev_configure(port_id, config.queues, tx_queues, &conf);
+  if (rc != 0) return EthError(config.name, "rte_eth_dev_configure", rc);
+  uint16_t rx_desc = config.rx_desc;
+  uint16_t tx_desc = config.tx_desc;
+  rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rx_desc, &tx_desc);
+  if (rc != 0) return EthError(config.name, "rte_eth_dev_adjust_nb_rx_tx_desc", rc);
+  int socket = rte_eth_dev_socket_id(port_id);
+  if (socket < 0) socket = SOCKET_ID_ANY;
+  for (uint16_t q = 0; q < config.queues; ++q) {
+    rc = rte_eth_rx_queue_setup(port_id, q, rx_desc, socket, nullptr, pool);
+    if (rc != 0) return EthError(config.name, "rte_eth_rx_queue_setup", rc);
+  }
+  for (uint16_t q = 0; q < tx_queues; ++q) {
+    rc = rte_eth_tx_queue_setup(port_id, q, tx_desc, socket, nullptr);
+    if (rc != 0) return EthError(config.name, "rte_eth_tx_queue_setup", rc);
+  }
+  return port;
+}
+
+EthdevPort::~EthdevPort() {
+  Stop();
+  rte_eth_dev_close(port_id_);
+  if (device_ != nullptr) rte_dev_remove(device_);
+}
+
+absl::Status EthdevPort::Start() {
+  const int rc = rte_eth_dev_start(port_id_);
+  if (rc != 0) return EthError(name(), "rte_eth_dev_start", rc);
+  started_ = true;
+  // A switch port sees every frame, whatever its destination MAC. Devices
+  // that have no such mode (or are always in it) say -ENOTSUP; that is fine.
+  rte_eth_promiscuous_enable(port_id_);
+  RefreshLink();
+  return absl::OkStatus();
+}
+
+void EthdevPort::Stop() {
+  if (!started_) return;
+  rte_eth_dev_stop(port_id_);
+  started_ = false;
+  set_link_up(false);
+}
+
+void EthdevPort::RefreshLink() {
+  rte_eth_link link{};
+  if (started_ && rte_eth_link_get_nowait(port_id_, &link) == 0) {
+    set_link_up(link.link_status == RTE_ETH_LINK_UP);
+  } else {
+    set_link_up(false);
+  }
+}
+
+std::string EthdevPort::Describe() const {
+  rte_eth_dev_info info{};
+  rte_eth_dev_info_get(port_id_, &info);
+  rte_ether_addr mac{};
+  rte_eth_macaddr_get(port_id_, &mac);
+  char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
+  rte_ether_format_addr(mac_text, sizeof(mac_text), &mac);
+  rte_eth_link link{};
+  rte_eth_link_get_nowait(port_id_, &link);
+  return absl::StrFormat("ethdev %d (%s), driver %s, MAC %s, link %s %s", port_id_,
+                         devargs_, info.driver_name ? info.driver_name : "?", mac_text,
+                         link.link_status == RTE_ETH_LINK_UP ? "up" : "down",
+                         rte_eth_link_speed_to_str(link.link_speed));
+}
+
+}  // namespace zcswitch

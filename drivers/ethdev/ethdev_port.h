@@ -1,0 +1,57 @@
+// The ethdev port type: any DPDK ethernet device named by devargs (a vdev such
+// as "net_pcap0,rx_pcap=in.pcap" or "net_null0,no-rx=1", or a PCI address).
+//
+// Open() probes the device, checks it has the queues asked for and sets them
+// up; the destructor stops, closes and detaches it, so a port's life is the
+// object's. The data path calls rte_eth_rx_burst/rte_eth_tx_burst directly.
+#ifndef ZCSWITCH_DRIVERS_ETHDEV_ETHDEV_PORT_H_
+#define ZCSWITCH_DRIVERS_ETHDEV_ETHDEV_PORT_H_
+
+#include <rte_ethdev.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "lib/control/config.h"
+#include "lib/switch/port.h"
+
+namespace zcswitch {
+
+class EthdevPort : public Port {
+ public:
+  // `tx_queues`: one per forwarding lcore. RX buffers come from `pool`.
+  static absl::StatusOr<std::unique_ptr<EthdevPort>> Open(const PortConfig& config,
+                                                          uint16_t tx_queues,
+                                                          rte_mempool* pool);
+  ~EthdevPort() override;
+
+  absl::string_view type_name() const override { return "ethdev"; }
+  std::string Describe() const override;
+  absl::Status Start() override;
+  void Stop() override;
+  void RefreshLink() override;
+
+  uint16_t port_id() const { return port_id_; }
+
+ protected:
+  uint16_t RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override {
+    return rte_eth_rx_burst(port_id_, queue, pkts, n);
+  }
+  uint16_t TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override {
+    return rte_eth_tx_burst(port_id_, queue, pkts, n);
+  }
+
+ private:
+  EthdevPort(const PortConfig& config, uint16_t port_id, uint16_t tx_queues,
+             rte_device* device);
+
+  std::string devargs_;
+  uint16_t port_id_;
+  rte_device* device_;
+  bool started_ = false;
+};
+
+}  // namespace zcswitch
+
+#endif  // ZCSWITCH_DRIVERS_ETHDEV_ETHDEV_PORT_H_

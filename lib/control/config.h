@@ -1,0 +1,93 @@
+// The configuration model of zcswitchd and its YAML loader.
+//
+// LoadConfigFile() parses and validates a whole file before anything starts:
+// every error names the file, the line, the key path (for example
+// `ports[1].name`) and the problem, and comes back as InvalidArgument. A
+// Config that loads is consistent: port names are unique, every reference to a
+// port names one that exists, and every number is in range.
+#ifndef ZCSWITCH_LIB_CONTROL_CONFIG_H_
+#define ZCSWITCH_LIB_CONTROL_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/control/mac_addr.h"
+
+namespace zcswitch {
+
+enum class FwdMode { kL2Switch, kIo, kMacswap };
+enum class PortType { kEthdev, kVhostUser };
+enum class VhostMode { kServer, kClient };
+
+absl::string_view FwdModeName(FwdMode mode);
+std::optional<FwdMode> ParseFwdMode(absl::string_view name);
+absl::string_view PortTypeName(PortType type);
+
+struct PortConfig {
+  std::string name;
+  PortType type = PortType::kEthdev;
+  uint16_t queues = 1;
+  std::optional<uint16_t> vlan;  // access port tag
+  std::vector<uint16_t> trunk;   // trunk port VLANs
+  // ethdev
+  std::string devargs;
+  bool zcopy_ok = false;
+  uint16_t rx_desc = 1024;
+  uint16_t tx_desc = 1024;
+  // vhost-user
+  std::string socket;
+  VhostMode mode = VhostMode::kServer;
+};
+
+struct ForwardingConfig {
+  FwdMode mode = FwdMode::kL2Switch;
+  std::vector<unsigned> lcores = {1};
+  std::vector<std::pair<std::string, std::string>> pairs;
+  uint32_t tx_retries = 8;
+};
+
+struct StaticFdbEntry {
+  MacAddr mac;
+  uint16_t vlan = 0;  // 0: untagged
+  std::string port;
+};
+
+struct FdbConfig {
+  uint32_t aging_s = 300;
+  std::vector<StaticFdbEntry> static_entries;
+};
+
+struct ZcopyConfig {
+  bool enabled = true;
+  uint32_t copy_threshold = 256;
+  uint32_t max_inflight = 64;
+  uint32_t reap_us = 50;
+  uint32_t header_bytes = 128;
+};
+
+struct Config {
+  std::string source;  // file name, for messages about values found later
+  std::vector<std::string> eal;
+  ForwardingConfig forwarding;
+  FdbConfig fdb;
+  ZcopyConfig zcopy;
+  std::vector<PortConfig> ports;
+
+  // Index of the port called `name`, or -1.
+  int PortIndex(absl::string_view name) const;
+};
+
+// Parses YAML text; `source` names it in error messages.
+absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source);
+
+// Reads and parses a file.
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+}  // namespace zcswitch
+
+#endif  // ZCSWITCH_LIB_CONTROL_CONFIG_H_

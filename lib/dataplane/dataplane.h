@@ -1,0 +1,65 @@
+// The poll-mode data plane: one run-to-completion loop per forwarding lcore.
+//
+// Each loop polls its share of RX queues (see AssignRxQueues), hands every
+// non-empty burst to the forwarding engine, and charges the iteration's TSC
+// cycles to its LcoreCounters. Forwarding lcore i transmits on TX queue i of
+// every port, so no two lcores share a queue and the loop takes no lock.
+#ifndef ZCSWITCH_LIB_DATAPLANE_DATAPLANE_H_
+#define ZCSWITCH_LIB_DATAPLANE_DATAPLANE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "lib/dataplane/lcore_stats.h"
+#include "lib/dataplane/queue_assignment.h"
+#include "lib/switch/fwd_engine.h"
+#include "lib/switch/port.h"
+
+namespace zcswitch {
+
+class Dataplane {
+ public:
+  static constexpr uint16_t kBurst = 32;
+
+  // `ports` (index = port id) and `engine` must outlive the Dataplane.
+  // `lcores` are EAL lcore ids, none of them the main lcore.
+  Dataplane(std::vector<Port*> ports, FwdEngine* engine, std::vector<unsigned> lcores,
+            uint32_t tx_retries);
+  ~Dataplane();
+
+  // Launches the loops. Every port must have a TX queue per lcore.
+  absl::Status Start();
+  // Asks the loops to finish their iteration and waits until they have.
+  void Stop();
+
+  size_t num_lcores() const { return workers_.size(); }
+  unsigned lcore_id(size_t i) const { return workers_[i]->lcore_id; }
+  const std::vector<RxQueueRef>& queues(size_t i) const { return workers_[i]->queues; }
+  LcoreSample Sample(size_t i) const { return workers_[i]->counters.Sample(); }
+
+ private:
+  struct Worker {
+    Dataplane* dataplane;
+    uint16_t index;  // also its TX queue on every port
+    unsigned lcore_id;
+    std::vector<RxQueueRef> queues;
+    LcoreCounters counters;
+  };
+
+  static int LcoreMain(void* arg);
+  void Run(Worker& worker);
+
+  std::vector<Port*> ports_;
+  std::atomic<FwdEngine*> engine_;
+  uint32_t tx_retries_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> running_{false};
+  bool launched_ = false;
+};
+
+}  // namespace zcswitch
+
+#endif  // ZCSWITCH_LIB_DATAPLANE_DATAPLANE_H_

@@ -1,0 +1,98 @@
+// A switch port as the data plane sees it: numbered RX and TX queues moving
+// bursts of mbufs, a link state, and counters.
+//
+// Port types (ethdev, vhost-user) live in drivers/; the switch and the data
+// plane know them only through this interface. The data path calls Receive()
+// and Transmit() once per burst (one virtual call per burst, none per packet),
+// and only from the lcore that owns the queue: RX queue q is polled by exactly
+// one lcore, and TX queue i belongs to forwarding lcore i.
+#ifndef ZCSWITCH_LIB_SWITCH_PORT_H_
+#define ZCSWITCH_LIB_SWITCH_PORT_H_
+
+#include <rte_mbuf.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "lib/switch/port_stats.h"
+
+namespace zcswitch {
+
+class Port {
+ public:
+  Port(std::string name, uint16_t rx_queues, uint16_t tx_queues)
+      : name_(std::move(name)), stats_(rx_queues, tx_queues) {}
+  virtual ~Port() = default;
+  Port(const Port&) = delete;
+  Port& operator=(const Port&) = delete;
+
+  const std::string& name() const { return name_; }
+  virtual absl::string_view type_name() const = 0;
+  // A one-line description for `show port info`: device, driver, MAC.
+  virtual std::string Describe() const = 0;
+
+  uint16_t rx_queues() const { return stats_.rx_queues(); }
+  uint16_t tx_queues() const { return stats_.tx_queues(); }
+
+  // Control thread. Start() brings the port up; Stop() halts it. Neither may
+  // run while a data-path lcore uses the port.
+  virtual absl::Status Start() = 0;
+  virtual void Stop() = 0;
+  // Control thread: re-reads the link state the data path sees through
+  // link_up(). Cheap enough to call every few hundred milliseconds.
+  virtual void RefreshLink() = 0;
+
+  // Data path: up to `n` packets from RX queue `queue`, counted.
+  uint16_t Receive(uint16_t queue, rte_mbuf** pkts, uint16_t n) {
+    const uint16_t got = RxBurst(queue, pkts, n);
+    if (got != 0) Count(stats_.rx(queue), pkts, got);
+    return got;
+  }
+
+  // Data path: hands up to `n` packets to TX queue `queue` and returns how
+  // many were taken; the caller still owns the rest. Counted.
+  uint16_t Transmit(uint16_t queue, rte_mbuf** pkts, uint16_t n) {
+    // Bytes are summed before the burst: once the driver has an mbuf it may
+    // free it at any time. The untaken tail is still ours to read.
+    uint64_t bytes = SumBytes(pkts, n);
+    const uint16_t sent = TxBurst(queue, pkts, n);
+    if (sent != 0) {
+      bytes -= SumBytes(pkts + sent, n - sent);
+      QueueCounters& c = stats_.tx(queue);
+      c.packets.Add(sent);
+      c.bytes.Add(bytes);
+    }
+    return sent;
+  }
+
+  bool link_up() const { return link_up_.load(std::memory_order_relaxed); }
+  PortStats& stats() { return stats_; }
+  const PortStats& stats() const { return stats_; }
+
+ protected:
+  virtual uint16_t RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) = 0;
+  virtual uint16_t TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) = 0;
+  void set_link_up(bool up) { link_up_.store(up, std::memory_order_relaxed); }
+
+ private:
+  static uint64_t SumBytes(rte_mbuf* const* pkts, uint16_t n) {
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+    return bytes;
+  }
+  static void Count(QueueCounters& c, rte_mbuf* const* pkts, uint16_t n) {
+    c.packets.Add(n);
+    c.bytes.Add(SumBytes(pkts, n));
+  }
+
+  std::string name_;
+  PortStats stats_;
+  std::atomic<bool> link_up_{false};
+};
+
+}  // namespace zcswitch
+
+#endif  // ZCSWITCH_LIB_SWITCH_PORT_H_

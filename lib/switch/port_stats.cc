@@ -1,0 +1,73 @@
+#include "lib/switch/port_stats.h"
+
+namespace zcswitch {
+
+uint64_t PortCounters::rx_dropped() const {
+  uint64_t sum = 0;
+  for (uint64_t d : rx_drops) sum += d;
+  return sum;
+}
+
+uint64_t PortCounters::tx_dropped() const {
+  uint64_t sum = 0;
+  for (uint64_t d : tx_drops) sum += d;
+  return sum;
+}
+
+PortCounters& PortCounters::operator+=(const PortCounters& other) {
+  rx_packets += other.rx_packets;
+  rx_bytes += other.rx_bytes;
+  tx_packets += other.tx_packets;
+  tx_bytes += other.tx_bytes;
+  for (size_t i = 0; i < kNumDropReasons; ++i) {
+    rx_drops[i] += other.rx_drops[i];
+    tx_drops[i] += other.tx_drops[i];
+  }
+  return *this;
+}
+
+PortCounters operator-(const PortCounters& later, const PortCounters& earlier) {
+  PortCounters d;
+  d.rx_packets = later.rx_packets - earlier.rx_packets;
+  d.rx_bytes = later.rx_bytes - earlier.rx_bytes;
+  d.tx_packets = later.tx_packets - earlier.tx_packets;
+  d.tx_bytes = later.tx_bytes - earlier.tx_bytes;
+  for (size_t i = 0; i < kNumDropReasons; ++i) {
+    d.rx_drops[i] = later.rx_drops[i] - earlier.rx_drops[i];
+    d.tx_drops[i] = later.tx_drops[i] - earlier.tx_drops[i];
+  }
+  return d;
+}
+
+PortStats::PortStats(uint16_t rx_queues, uint16_t tx_queues)
+    : rx_queues_(rx_queues),
+      tx_queues_(tx_queues),
+      rx_(std::make_unique<QueueCounters[]>(rx_queues)),
+      tx_(std::make_unique<QueueCounters[]>(tx_queues)) {}
+
+PortCounters PortStats::RxQueue(uint16_t queue) const {
+  PortCounters c;
+  const QueueCounters& q = rx_[queue];
+  c.rx_packets = q.packets.Read();
+  c.rx_bytes = q.bytes.Read();
+  for (size_t i = 0; i < kNumDropReasons; ++i) c.rx_drops[i] = q.drops[i].Read();
+  return c;
+}
+
+PortCounters PortStats::TxQueue(uint16_t queue) const {
+  PortCounters c;
+  const QueueCounters& q = tx_[queue];
+  c.tx_packets = q.packets.Read();
+  c.tx_bytes = q.bytes.Read();
+  for (size_t i = 0; i < kNumDropReasons; ++i) c.tx_drops[i] = q.drops[i].Read();
+  return c;
+}
+
+PortCounters PortStats::Total() const {
+  PortCounters total;
+  for (uint16_t q = 0; q < rx_queues_; ++q) total += RxQueue(q);
+  for (uint16_t q = 0; q < tx_queues_; ++q) total += TxQueue(q);
+  return total;
+}
+
+}  // namespace zcswitch

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian package zcswitch needs to build, test, benchmark and run
+# guests, then sets up hugepages where the machine allows it.
+#
+# Idempotent and quiet when everything is already there. Run as root on Debian 12.
+# ZCSWITCH_SKIP_HUGEPAGES=1 skips the hugepage step (containers, CI without privileges).
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config ninja-build
+  libdpdk-dev dpdk dpdk-dev
+  libabsl-dev libgflags-dev libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev
+  libpcap-dev libnuma-dev libedit-dev
+  # tests: packet tools and sanitizer/fuzzer runtimes
+  tshark tcpdump iproute2 procps python3
+  clang libclang-rt-14-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing packages: ${missing[*]} (run as root to install)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; answer once, non-interactively.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+"$(dirname "$0")/setup-hugepages.sh" || true

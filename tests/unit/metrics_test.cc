@@ -1,0 +1,46 @@
+#include "lib/metrics/metrics_exposer.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/text_serializer.h"
+
+namespace zcswitch {
+namespace {
+
+using ::testing::HasSubstr;
+
+SwitchSnapshot Sample() {
+  SwitchSnapshot s;
+  s.tsc_hz = 2000000000;
+  PortSnapshot p;
+  p.name = "uplink";
+  p.link_up = true;
+  p.counters.rx_packets = 42;
+  p.counters.tx_bytes = 4200;
+  p.counters.tx_drops[static_cast<size_t>(DropReason::kTxFull)] = 5;
+  p.counters.rx_drops[static_cast<size_t>(DropReason::kNoRoute)] = 2;
+  s.ports.push_back(p);
+  LcoreSnapshot l;
+  l.lcore_id = 3;
+  l.sample = {1234, 99, 42, 7};
+  s.lcores.push_back(l);
+  return s;
+}
+
+TEST(MetricsTest, SnapshotBecomesPrometheusText) {
+  const std::string text = prometheus::TextSerializer().Serialize(SnapshotToMetrics(Sample()));
+  EXPECT_THAT(text, HasSubstr("# TYPE zcswitch_port_rx_packets_total counter"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_port_rx_packets_total{port=\"uplink\"} 42"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_port_tx_bytes_total{port=\"uplink\"} 4200"));
+  EXPECT_THAT(text,
+              HasSubstr("zcswitch_port_drops_total{port=\"uplink\",reason=\"tx_full\"} 5"));
+  EXPECT_THAT(text,
+              HasSubstr("zcswitch_port_drops_total{port=\"uplink\",reason=\"no_route\"} 2"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_port_link_up{port=\"uplink\"} 1"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_lcore_busy_cycles_total{lcore=\"3\"} 1234"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_lcore_idle_cycles_total{lcore=\"3\"} 99"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_lcore_packets_total{lcore=\"3\"} 42"));
+}
+
+}  // namespace
+}  // namespace zcswitch
