@@ -8,7 +8,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  build-essential cmake pkg-config ninja-build
+  build-essential make cmake pkg-config ninja-build
   libdpdk-dev dpdk dpdk-dev
   libabsl-dev libgflags-dev libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev

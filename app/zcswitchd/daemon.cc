@@ -128,10 +128,17 @@ absl::Status Daemon::Setup() {
   ZC_ASSIGN_OR_RETURN(pool_, CreateMbufPool("zc_mbufs", PoolSize(config_),
                                             rte_socket_id()));
   const auto tx_queues = static_cast<uint16_t>(config_.forwarding.lcores.size());
-  for (const PortConfig& pc : config_.ports) {
-    ZC_ASSIGN_OR_RETURN(std::unique_ptr<EthdevPort> port,
-                        EthdevPort::Open(pc, tx_queues, pool_.get()));
-    ports_.push_back(std::move(port));
+  for (size_t i = 0; i < config_.ports.size(); ++i) {
+    absl::StatusOr<std::unique_ptr<EthdevPort>> port =
+        EthdevPort::Open(config_.ports[i], tx_queues, pool_.get());
+    if (!port.ok()) {
+      // A device that cannot be probed or lacks the queues asked for is a
+      // configuration problem: name where it came from.
+      return absl::Status(port.status().code(),
+                          absl::StrFormat("%s: ports[%d].devargs: %s", config_.source, i,
+                                          port.status().message()));
+    }
+    ports_.push_back(*std::move(port));
   }
   ZC_ASSIGN_OR_RETURN(engine_, MakeEngine());
   for (auto& port : ports_) ZC_RETURN_IF_ERROR(port->Start());

@@ -1,0 +1,60 @@
+# zcswitch: the two commands that matter are `make run` and `make test`.
+# Both install what is missing (Debian 12, as root), build, and go.
+
+BUILD_DIR      ?= build
+SANITIZE_DIR   ?= build-sanitize
+CONFIG         ?= config/demo.yaml
+STATS_PERIOD   ?= 2
+# make run DURATION=10 stops the demo after 10 s (SIGINT) instead of Ctrl-C.
+DURATION       ?=
+JOBS           ?= $(shell nproc)
+CTEST_FLAGS    ?= --output-on-failure
+
+CMAKE_CONFIGURE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+.PHONY: all deps build run test unit-test sanitize docker-test bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	$(CMAKE_CONFIGURE) -B $(BUILD_DIR)
+
+build: deps $(BUILD_DIR)/build.ninja
+	ninja -C $(BUILD_DIR) -j $(JOBS)
+	@mkdir -p $(BUILD_DIR)/demo
+	@$(BUILD_DIR)/bin/zcswitch-pcaptool gen $(BUILD_DIR)/demo/in.pcap 1000 64,128,512,1518
+
+run: build
+ifeq ($(DURATION),)
+	$(BUILD_DIR)/bin/zcswitchd --config=$(CONFIG) --stats_period=$(STATS_PERIOD)
+else
+	timeout -s INT -k 10 $(DURATION) $(BUILD_DIR)/bin/zcswitchd --config=$(CONFIG) \
+	  --stats_period=$(STATS_PERIOD) || [ $$? -eq 124 ]
+endif
+
+# Unit tests, integration tests with the real daemon, then the same under
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+test: build sanitize
+	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
+
+unit-test: build
+	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS) -L unit
+
+# ASan (with LeakSanitizer) and UBSan build of everything, tests run on it.
+sanitize: deps
+	@[ -f $(SANITIZE_DIR)/build.ninja ] || cmake -S . -G Ninja -B $(SANITIZE_DIR) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZCSWITCH_ASAN=ON -DZCSWITCH_UBSAN=ON
+	ninja -C $(SANITIZE_DIR) -j $(JOBS)
+	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_FLAGS)
+
+# Build the container image (base image made locally by debootstrap) and run
+# `make test` inside it with virtual PMDs and --no-huge.
+docker-test:
+	scripts/docker-test.sh
+
+clean:
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
