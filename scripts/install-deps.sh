@@ -14,7 +14,7 @@ PACKAGES=(
   prometheus-cpp-dev libyaml-cpp-dev nlohmann-json3-dev
   libpcap-dev libnuma-dev libedit-dev
   # tests: packet tools and sanitizer/fuzzer runtimes
-  tshark tcpdump iproute2 procps python3
+  tshark tcpdump iproute2 iputils-ping procps python3
   clang libclang-rt-14-dev
 )
 

@@ -141,7 +141,11 @@ absl::Status Daemon::Setup() {
     ports_.push_back(*std::move(port));
   }
   ZC_ASSIGN_OR_RETURN(engine_, MakeEngine());
-  for (auto& port : ports_) ZC_RETURN_IF_ERROR(port->Start());
+  for (auto& port : ports_) {
+    ZC_RETURN_IF_ERROR(port->Start());
+    std::fprintf(stderr, "zcswitchd: port %s: %s\n", port->name().c_str(),
+                 port->Describe().c_str());
+  }
 
   std::vector<Port*> ports;
   for (auto& port : ports_) ports.push_back(port.get());

@@ -53,9 +53,8 @@ class Daemon:
         prefix = f"zctest{os.getpid()}_{int(time.time() * 1000) % 100000}"
         self.cmd = [ZCSWITCHD, f"--config={config_path}", "--metrics_address=127.0.0.1:0",
                     *extra_flags, "--", f"--file-prefix={prefix}", *eal_extra]
-        self.proc = subprocess.Popen(self.cmd, cwd=workdir,
-                                     stdout=open(self.stdout_path, "w"),
-                                     stderr=open(self.stderr_path, "w"))
+        with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
+            self.proc = subprocess.Popen(self.cmd, cwd=workdir, stdout=out, stderr=err)
         self.metrics_port = None
 
     def stderr(self):
