@@ -161,6 +161,11 @@ absl::Status Daemon::Setup() {
                      .c_str(),
                  metrics_->port());
   }
+  if (!options_.control_socket.empty()) {
+    AddCommands();
+    ZC_ASSIGN_OR_RETURN(control_, ControlSocket::Listen(options_.control_socket, &commands_));
+    std::fprintf(stderr, "zcswitchd: control socket %s\n", control_->path().c_str());
+  }
   std::fprintf(stderr, "zcswitchd: forwarding (%s) with %zu ports on %zu lcores\n",
                std::string(engine_->name()).c_str(), ports_.size(),
                dataplane_->num_lcores());
@@ -173,8 +178,12 @@ void Daemon::Serve() {
   const auto period = std::chrono::seconds(options_.stats_period_s);
   auto next_stats = Clock::now() + period;
   SwitchSnapshot last = Snapshot();
-  while (g_stop_signal.load() == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (g_stop_signal.load() == 0 && !shutdown_requested_) {
+    if (control_ != nullptr) {
+      control_->Poll(100);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     for (auto& port : ports_) port->RefreshLink();
     if (options_.stats_period_s > 0 && Clock::now() >= next_stats) {
       next_stats += period;
@@ -183,10 +192,71 @@ void Daemon::Serve() {
       last = std::move(now);
     }
   }
-  std::fprintf(stderr, "zcswitchd: %s, stopping\n", strsignal(g_stop_signal.load()));
+  std::fprintf(stderr, "zcswitchd: %s, stopping\n",
+               shutdown_requested_ ? "shutdown command" : strsignal(g_stop_signal.load()));
+}
+
+void Daemon::AddCommands() {
+  commands_.Add("help", "", "list the commands", [this](absl::Span<const std::string>)
+                    -> absl::StatusOr<CommandReply> {
+    return CommandReply{nlohmann::json::object(), commands_.Help()};
+  });
+  commands_.Add(
+      "show port stats", "[NAME]", "per-port packets, bytes and drops by reason",
+      [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+        if (args.size() > 1) return absl::InvalidArgumentError("usage: show port stats [NAME]");
+        SwitchSnapshot s = Snapshot();
+        if (args.size() == 1 && args[0] != "all") {
+          std::erase_if(s.ports, [&](const PortSnapshot& p) { return p.name != args[0]; });
+          if (s.ports.empty()) {
+            return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
+          }
+        }
+        nlohmann::json ports = nlohmann::json::array();
+        for (const PortSnapshot& p : s.ports) {
+          nlohmann::json drops = nlohmann::json::object();
+          for (size_t r = 0; r < kNumDropReasons; ++r) {
+            const auto reason = static_cast<DropReason>(r);
+            drops[std::string(DropReasonName(reason))] = p.counters.drops(reason);
+          }
+          ports.push_back({{"name", p.name},
+                           {"type", p.type},
+                           {"link_up", p.link_up},
+                           {"rx_packets", p.counters.rx_packets},
+                           {"rx_bytes", p.counters.rx_bytes},
+                           {"tx_packets", p.counters.tx_packets},
+                           {"tx_bytes", p.counters.tx_bytes},
+                           {"drops", drops}});
+        }
+        return CommandReply{{{"ports", ports}}, FormatPortStats(s, nullptr)};
+      });
+  commands_.Add(
+      "show lcore stats", "", "per-lcore busy and idle cycles, packets, cycles per packet",
+      [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+        if (!args.empty()) return absl::InvalidArgumentError("usage: show lcore stats");
+        const SwitchSnapshot s = Snapshot();
+        nlohmann::json lcores = nlohmann::json::array();
+        for (const LcoreSnapshot& l : s.lcores) {
+          lcores.push_back({{"lcore", l.lcore_id},
+                            {"rx_queues", l.rx_queues},
+                            {"busy_cycles", l.sample.busy_cycles},
+                            {"idle_cycles", l.sample.idle_cycles},
+                            {"packets", l.sample.packets},
+                            {"cycles_per_packet", l.sample.CyclesPerPacket()}});
+        }
+        return CommandReply{{{"lcores", lcores}, {"tsc_hz", s.tsc_hz}},
+                            FormatLcoreStats(s, nullptr)};
+      });
+  commands_.Add("shutdown", "", "stop forwarding and exit (as SIGTERM does)",
+                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                  if (!args.empty()) return absl::InvalidArgumentError("usage: shutdown");
+                  shutdown_requested_ = true;
+                  return CommandReply{nlohmann::json::object(), "shutting down\n"};
+                });
 }
 
 void Daemon::Teardown() {
+  control_.reset();
   metrics_.reset();
   if (dataplane_ != nullptr) {
     dataplane_->Stop();

@@ -11,7 +11,9 @@
 
 #include "absl/status/status.h"
 #include "app/zcswitchd/eal_session.h"
+#include "lib/control/command_table.h"
 #include "lib/control/config.h"
+#include "lib/control/control_socket.h"
 #include "lib/dataplane/dataplane.h"
 #include "lib/dataplane/mbuf_pool.h"
 #include "lib/dataplane/switch_snapshot.h"
@@ -24,6 +26,7 @@ namespace zcswitch {
 struct DaemonOptions {
   std::vector<std::string> extra_eal_args;  // appended to the config's eal list
   std::string metrics_address;              // empty: no exposer
+  std::string control_socket;               // empty: no control socket
   int stats_period_s = 0;                   // 0: counters only at exit
 };
 
@@ -48,6 +51,7 @@ class Daemon {
   void Serve();
   void Teardown();
   SwitchSnapshot Snapshot() const;
+  void AddCommands();
 
   Config config_;
   DaemonOptions options_;
@@ -58,6 +62,9 @@ class Daemon {
   std::unique_ptr<FwdEngine> engine_;
   std::unique_ptr<Dataplane> dataplane_;
   std::unique_ptr<MetricsExposer> metrics_;
+  CommandTable commands_;
+  std::unique_ptr<ControlSocket> control_;
+  bool shutdown_requested_ = false;
 };
 
 }  // namespace zcswitch

@@ -1,6 +1,7 @@
 // zcswitchd: the zcswitch daemon.
 //
-//   zcswitchd --config=FILE [--metrics_address=HOST:PORT] [--stats_period=N]
+//   zcswitchd --config=FILE [--control_socket=PATH] [--metrics_address=HOST:PORT]
+//             [--stats_period=N]
 //             [-- EAL arguments appended to the config's eal list]
 //
 // Exit codes: 0 after SIGINT/SIGTERM, 2 for a bad configuration (the message
@@ -19,6 +20,9 @@ DEFINE_string(config, "", "YAML configuration file (required)");
 DEFINE_string(metrics_address, "127.0.0.1:9478",
               "HOST:PORT of the Prometheus exposer (GET /metrics); port 0 picks a free "
               "one; empty disables it");
+DEFINE_string(control_socket, "/run/zcswitch/zcswitch.sock",
+              "Unix socket (mode 0600) taking one JSON request per line; empty disables "
+              "it");
 DEFINE_int32(stats_period, 0,
              "print port and lcore statistics every N seconds (0: only at exit)");
 
@@ -58,6 +62,7 @@ int main(int argc, char** argv) {
   zcswitch::DaemonOptions options;
   options.extra_eal_args = std::move(extra_eal);
   options.metrics_address = FLAGS_metrics_address;
+  options.control_socket = FLAGS_control_socket;
   options.stats_period_s = FLAGS_stats_period;
   zcswitch::Daemon daemon(*std::move(config), std::move(options));
   return daemon.Run();

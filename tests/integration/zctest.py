@@ -4,9 +4,11 @@ Each test runs in its own temporary directory (the working directory of the
 daemon, so example configs' relative pcap paths land there) with its own DPDK
 file prefix, so tests can run side by side.
 """
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -51,8 +53,9 @@ class Daemon:
         self.stdout_path = os.path.join(workdir, "zcswitchd.out")
         self.stderr_path = os.path.join(workdir, "zcswitchd.err")
         prefix = f"zctest{os.getpid()}_{int(time.time() * 1000) % 100000}"
+        self.control_path = os.path.join(workdir, "zcswitch.sock")
         self.cmd = [ZCSWITCHD, f"--config={config_path}", "--metrics_address=127.0.0.1:0",
-                    *extra_flags, "--", f"--file-prefix={prefix}", *eal_extra]
+                    f"--control_socket={self.control_path}", *extra_flags, "--", f"--file-prefix={prefix}", *eal_extra]
         with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(self.cmd, cwd=workdir, stdout=out, stderr=err)
         self.metrics_port = None
@@ -99,6 +102,22 @@ class Daemon:
             time.sleep(0.2)
         raise AssertionError(f"{name}{labels} = {value}, wanted >= {at_least} within "
                              f"{timeout}s\n{self.stderr()}")
+
+    def control(self, *words, raw=None, timeout=10):
+        """Sends one control request (the command words, or a raw line) and
+        returns the decoded reply."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(self.control_path)
+            line = raw if raw is not None else json.dumps({"command": list(words)}) + "\n"
+            s.sendall(line.encode() if isinstance(line, str) else line)
+            reply = b""
+            while not reply.endswith(b"\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+        return json.loads(reply)
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """Signals the daemon and returns its exit code."""

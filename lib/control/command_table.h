@@ -1,0 +1,55 @@
+// The commands the daemon answers, as one table: each is a fixed sequence of
+// words ("show port stats"), a usage line for its arguments, a help line and
+// a handler. The control socket dispatches through it today; the CLI will
+// share it, so a command is declared once, next to the module it belongs to.
+//
+// Run() picks the command with the longest matching word prefix and gives its
+// handler the words that follow. Handlers run on the control thread.
+#ifndef ZCSWITCH_LIB_CONTROL_COMMAND_TABLE_H_
+#define ZCSWITCH_LIB_CONTROL_COMMAND_TABLE_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+namespace zcswitch {
+
+struct CommandReply {
+  nlohmann::json data;  // for scripts (zcswitch-cli --json)
+  std::string text;     // for people: aligned, read at a glance
+};
+
+using CommandHandler =
+    std::function<absl::StatusOr<CommandReply>(absl::Span<const std::string> args)>;
+
+class CommandTable {
+ public:
+  // `words`: space-separated fixed words; `usage`: what may follow them.
+  void Add(std::string words, std::string usage, std::string help,
+           CommandHandler handler);
+
+  // InvalidArgument, naming the words and listing what exists, when no
+  // command matches; the handler's own status otherwise.
+  absl::StatusOr<CommandReply> Run(absl::Span<const std::string> argv) const;
+
+  // One line per command: words, usage, help.
+  std::string Help() const;
+
+ private:
+  struct Command {
+    std::vector<std::string> words;
+    std::string usage;
+    std::string help;
+    CommandHandler handler;
+  };
+  std::vector<Command> commands_;
+};
+
+}  // namespace zcswitch
+
+#endif  // ZCSWITCH_LIB_CONTROL_COMMAND_TABLE_H_

@@ -1,0 +1,175 @@
+#include "lib/control/control_socket.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace zcswitch {
+namespace {
+
+absl::Status Errno(absl::string_view what, const std::string& path) {
+  return absl::UnavailableError(
+      absl::StrCat("control socket ", path, ": ", what, ": ", std::strerror(errno)));
+}
+
+bool SomeoneListens(const sockaddr_un& addr) {
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool live =
+      connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return live;
+}
+
+std::string ErrorReply(absl::string_view message) {
+  return nlohmann::json{{"ok", false}, {"error", message}}.dump() + "\n";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ControlSocket>> ControlSocket::Listen(
+    const std::string& path, const CommandTable* commands) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "control socket path \"", path, "\" must be 1-", sizeof(addr.sun_path) - 1,
+        " characters"));
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("control socket ", path, ": cannot create ", dir.string(), ": ",
+                     ec.message()));
+  }
+  if (SomeoneListens(addr)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("control socket ", path, " is in use by another zcswitchd"));
+  }
+  unlink(path.c_str());
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Errno("socket", path);
+  // Created 0600 from the start: no window in which others could connect.
+  const mode_t old_mask = umask(0177);
+  const int bound = bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+  umask(old_mask);
+  if (bound != 0 || listen(fd, 128) != 0) {
+    absl::Status s = Errno(bound != 0 ? "bind" : "listen", path);
+    close(fd);
+    return s;
+  }
+  return std::unique_ptr<ControlSocket>(new ControlSocket(path, fd, commands));
+}
+
+ControlSocket::~ControlSocket() {
+  for (Client& c : clients_) close(c.fd);
+  close(listen_fd_);
+  unlink(path_.c_str());
+}
+
+void ControlSocket::Poll(int timeout_ms) {
+  std::vector<pollfd> fds;
+  fds.push_back({listen_fd_, POLLIN, 0});
+  for (const Client& c : clients_) {
+    fds.push_back({c.fd, static_cast<short>(c.out.empty() ? POLLIN : POLLIN | POLLOUT), 0});
+  }
+  if (poll(fds.data(), fds.size(), timeout_ms) <= 0) return;
+  // Clients first: Accept() may grow clients_.
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    const short ev = fds[i + 1].revents;
+    if (ev & (POLLIN | POLLHUP | POLLERR)) Read(clients_[i]);
+    if (!clients_[i].out.empty()) Write(clients_[i]);
+  }
+  std::erase_if(clients_, [](const Client& c) {
+    if (c.fd >= 0 && !(c.closing && c.out.empty())) return false;
+    if (c.fd >= 0) close(c.fd);
+    return true;
+  });
+  if (fds[0].revents & POLLIN) Accept();
+}
+
+void ControlSocket::Accept() {
+  for (;;) {
+    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    if (clients_.size() >= kMaxClients) {
+      const std::string reply = ErrorReply("too many control clients");
+      (void)!write(fd, reply.data(), reply.size());
+      close(fd);
+      continue;
+    }
+    clients_.push_back({fd, {}, {}});
+  }
+}
+
+void ControlSocket::Read(Client& c) {
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = read(c.fd, buf, sizeof(buf));
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+      close(c.fd);
+      c.fd = -1;
+      return;
+    }
+    if (n < 0) break;
+    if (c.closing) continue;  // discard what follows an over-long line
+    c.in.append(buf, n);
+    size_t nl;
+    while ((nl = c.in.find('\n')) != std::string::npos) {
+      c.out += Handle(c.in.substr(0, nl));
+      c.in.erase(0, nl + 1);
+    }
+    if (c.in.size() > kMaxLine) {
+      c.out += ErrorReply(absl::StrCat("request longer than ", kMaxLine, " bytes"));
+      c.in.clear();
+      c.closing = true;
+    }
+  }
+}
+
+void ControlSocket::Write(Client& c) {
+  if (c.fd < 0) return;
+  while (!c.out.empty()) {
+    const ssize_t n = send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) return;
+      close(c.fd);
+      c.fd = -1;
+      return;
+    }
+    c.out.erase(0, n);
+  }
+}
+
+std::string ControlSocket::Handle(const std::string& line) const {
+  const nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
+  if (request.is_discarded()) return ErrorReply("request is not valid JSON");
+  if (!request.is_object() || !request.contains("command") ||
+      !request["command"].is_array()) {
+    return ErrorReply("request must be {\"command\": [\"word\", ...]}");
+  }
+  std::vector<std::string> argv;
+  for (const nlohmann::json& word : request["command"]) {
+    if (!word.is_string()) return ErrorReply("command words must be strings");
+    argv.push_back(word.get<std::string>());
+  }
+  absl::StatusOr<CommandReply> reply = commands_->Run(argv);
+  if (!reply.ok()) return ErrorReply(reply.status().message());
+  return nlohmann::json{{"ok", true}, {"data", reply->data}, {"text", reply->text}}.dump() +
+         "\n";
+}
+
+}  // namespace zcswitch
