@@ -75,14 +75,12 @@ int Daemon::Run() {
 absl::Status Daemon::CheckBuildable() const {
   if (config_.forwarding.mode == FwdMode::kL2Switch) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: forwarding.mode: l2switch is not implemented yet; use io or macswap",
-        config_.source));
+        "%s: forwarding.mode: l2switch is not implemented yet; use io or macswap", config_.source));
   }
   for (size_t i = 0; i < config_.ports.size(); ++i) {
     if (config_.ports[i].type == PortType::kVhostUser) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: ports[%d].type: vhost-user ports are not implemented yet", config_.source,
-          i));
+          "%s: ports[%d].type: vhost-user ports are not implemented yet", config_.source, i));
     }
   }
   return absl::OkStatus();
@@ -120,13 +118,11 @@ absl::StatusOr<std::unique_ptr<FwdEngine>> Daemon::MakeEngine() const {
 
 absl::Status Daemon::Setup() {
   std::vector<std::string> eal_args = config_.eal;
-  eal_args.insert(eal_args.end(), options_.extra_eal_args.begin(),
-                  options_.extra_eal_args.end());
+  eal_args.insert(eal_args.end(), options_.extra_eal_args.begin(), options_.extra_eal_args.end());
   ZC_ASSIGN_OR_RETURN(eal_, EalSession::Init(eal_args));
   ZC_RETURN_IF_ERROR(CheckLcores());
 
-  ZC_ASSIGN_OR_RETURN(pool_, CreateMbufPool("zc_mbufs", PoolSize(config_),
-                                            rte_socket_id()));
+  ZC_ASSIGN_OR_RETURN(pool_, CreateMbufPool("zc_mbufs", PoolSize(config_), rte_socket_id()));
   const auto tx_queues = static_cast<uint16_t>(config_.forwarding.lcores.size());
   for (size_t i = 0; i < config_.ports.size(); ++i) {
     absl::StatusOr<std::unique_ptr<EthdevPort>> port =
@@ -134,9 +130,9 @@ absl::Status Daemon::Setup() {
     if (!port.ok()) {
       // A device that cannot be probed or lacks the queues asked for is a
       // configuration problem: name where it came from.
-      return absl::Status(port.status().code(),
-                          absl::StrFormat("%s: ports[%d].devargs: %s", config_.source, i,
-                                          port.status().message()));
+      return absl::Status(
+          port.status().code(),
+          absl::StrFormat("%s: ports[%d].devargs: %s", config_.source, i, port.status().message()));
     }
     ports_.push_back(*std::move(port));
   }
@@ -154,11 +150,10 @@ absl::Status Daemon::Setup() {
   ZC_RETURN_IF_ERROR(dataplane_->Start());
 
   if (!options_.metrics_address.empty()) {
-    ZC_ASSIGN_OR_RETURN(metrics_, MetricsExposer::Start(options_.metrics_address,
-                                                        [this] { return Snapshot(); }));
+    ZC_ASSIGN_OR_RETURN(
+        metrics_, MetricsExposer::Start(options_.metrics_address, [this] { return Snapshot(); }));
     std::fprintf(stderr, "zcswitchd: metrics on http://%s:%d/metrics\n",
-                 options_.metrics_address.substr(0, options_.metrics_address.rfind(':'))
-                     .c_str(),
+                 options_.metrics_address.substr(0, options_.metrics_address.rfind(':')).c_str(),
                  metrics_->port());
   }
   if (!options_.control_socket.empty()) {
@@ -167,8 +162,7 @@ absl::Status Daemon::Setup() {
     std::fprintf(stderr, "zcswitchd: control socket %s\n", control_->path().c_str());
   }
   std::fprintf(stderr, "zcswitchd: forwarding (%s) with %zu ports on %zu lcores\n",
-               std::string(engine_->name()).c_str(), ports_.size(),
-               dataplane_->num_lcores());
+               std::string(engine_->name()).c_str(), ports_.size(), dataplane_->num_lcores());
   return absl::OkStatus();
 }
 
@@ -197,56 +191,57 @@ void Daemon::Serve() {
 }
 
 void Daemon::AddCommands() {
-  commands_.Add("help", "", "list the commands", [this](absl::Span<const std::string>)
-                    -> absl::StatusOr<CommandReply> {
-    return CommandReply{nlohmann::json::object(), commands_.Help()};
-  });
-  commands_.Add(
-      "show port stats", "[NAME]", "per-port packets, bytes and drops by reason",
-      [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-        if (args.size() > 1) return absl::InvalidArgumentError("usage: show port stats [NAME]");
-        SwitchSnapshot s = Snapshot();
-        if (args.size() == 1 && args[0] != "all") {
-          std::erase_if(s.ports, [&](const PortSnapshot& p) { return p.name != args[0]; });
-          if (s.ports.empty()) {
-            return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
-          }
-        }
-        nlohmann::json ports = nlohmann::json::array();
-        for (const PortSnapshot& p : s.ports) {
-          nlohmann::json drops = nlohmann::json::object();
-          for (size_t r = 0; r < kNumDropReasons; ++r) {
-            const auto reason = static_cast<DropReason>(r);
-            drops[std::string(DropReasonName(reason))] = p.counters.drops(reason);
-          }
-          ports.push_back({{"name", p.name},
-                           {"type", p.type},
-                           {"link_up", p.link_up},
-                           {"rx_packets", p.counters.rx_packets},
-                           {"rx_bytes", p.counters.rx_bytes},
-                           {"tx_packets", p.counters.tx_packets},
-                           {"tx_bytes", p.counters.tx_bytes},
-                           {"drops", drops}});
-        }
-        return CommandReply{{{"ports", ports}}, FormatPortStats(s, nullptr)};
-      });
-  commands_.Add(
-      "show lcore stats", "", "per-lcore busy and idle cycles, packets, cycles per packet",
-      [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-        if (!args.empty()) return absl::InvalidArgumentError("usage: show lcore stats");
-        const SwitchSnapshot s = Snapshot();
-        nlohmann::json lcores = nlohmann::json::array();
-        for (const LcoreSnapshot& l : s.lcores) {
-          lcores.push_back({{"lcore", l.lcore_id},
-                            {"rx_queues", l.rx_queues},
-                            {"busy_cycles", l.sample.busy_cycles},
-                            {"idle_cycles", l.sample.idle_cycles},
-                            {"packets", l.sample.packets},
-                            {"cycles_per_packet", l.sample.CyclesPerPacket()}});
-        }
-        return CommandReply{{{"lcores", lcores}, {"tsc_hz", s.tsc_hz}},
-                            FormatLcoreStats(s, nullptr)};
-      });
+  commands_.Add("help", "", "list the commands",
+                [this](absl::Span<const std::string>) -> absl::StatusOr<CommandReply> {
+                  return CommandReply{nlohmann::json::object(), commands_.Help()};
+                });
+  commands_.Add("show port stats", "[NAME]", "per-port packets, bytes and drops by reason",
+                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                  if (args.size() > 1)
+                    return absl::InvalidArgumentError("usage: show port stats [NAME]");
+                  SwitchSnapshot s = Snapshot();
+                  if (args.size() == 1 && args[0] != "all") {
+                    std::erase_if(s.ports,
+                                  [&](const PortSnapshot& p) { return p.name != args[0]; });
+                    if (s.ports.empty()) {
+                      return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
+                    }
+                  }
+                  nlohmann::json ports = nlohmann::json::array();
+                  for (const PortSnapshot& p : s.ports) {
+                    nlohmann::json drops = nlohmann::json::object();
+                    for (size_t r = 0; r < kNumDropReasons; ++r) {
+                      const auto reason = static_cast<DropReason>(r);
+                      drops[std::string(DropReasonName(reason))] = p.counters.drops(reason);
+                    }
+                    ports.push_back({{"name", p.name},
+                                     {"type", p.type},
+                                     {"link_up", p.link_up},
+                                     {"rx_packets", p.counters.rx_packets},
+                                     {"rx_bytes", p.counters.rx_bytes},
+                                     {"tx_packets", p.counters.tx_packets},
+                                     {"tx_bytes", p.counters.tx_bytes},
+                                     {"drops", drops}});
+                  }
+                  return CommandReply{{{"ports", ports}}, FormatPortStats(s, nullptr)};
+                });
+  commands_.Add("show lcore stats", "",
+                "per-lcore busy and idle cycles, packets, cycles per packet",
+                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                  if (!args.empty()) return absl::InvalidArgumentError("usage: show lcore stats");
+                  const SwitchSnapshot s = Snapshot();
+                  nlohmann::json lcores = nlohmann::json::array();
+                  for (const LcoreSnapshot& l : s.lcores) {
+                    lcores.push_back({{"lcore", l.lcore_id},
+                                      {"rx_queues", l.rx_queues},
+                                      {"busy_cycles", l.sample.busy_cycles},
+                                      {"idle_cycles", l.sample.idle_cycles},
+                                      {"packets", l.sample.packets},
+                                      {"cycles_per_packet", l.sample.CyclesPerPacket()}});
+                  }
+                  return CommandReply{{{"lcores", lcores}, {"tsc_hz", s.tsc_hz}},
+                                      FormatLcoreStats(s, nullptr)};
+                });
   commands_.Add("shutdown", "", "stop forwarding and exit (as SIGTERM does)",
                 [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
                   if (!args.empty()) return absl::InvalidArgumentError("usage: shutdown");
@@ -277,8 +272,8 @@ SwitchSnapshot Daemon::Snapshot() const {
   s.tsc = rte_rdtsc();
   s.tsc_hz = rte_get_tsc_hz();
   for (const auto& port : ports_) {
-    s.ports.push_back({port->name(), std::string(port->type_name()), port->link_up(),
-                       port->stats().Total()});
+    s.ports.push_back(
+        {port->name(), std::string(port->type_name()), port->link_up(), port->stats().Total()});
   }
   if (dataplane_ != nullptr) {
     for (size_t i = 0; i < dataplane_->num_lcores(); ++i) {

@@ -9,8 +9,7 @@
 
 namespace zcswitch {
 
-absl::StatusOr<std::unique_ptr<EalSession>> EalSession::Init(
-    const std::vector<std::string>& args) {
+absl::StatusOr<std::unique_ptr<EalSession>> EalSession::Init(const std::vector<std::string>& args) {
   // rte_eal_init may permute argv and keep pointers into it: the strings live
   // in a static copy for the life of the process.
   static std::vector<std::string> storage;
@@ -22,9 +21,8 @@ absl::StatusOr<std::unique_ptr<EalSession>> EalSession::Init(
   for (std::string& s : storage) argv.push_back(s.data());
   argv.push_back(nullptr);
   if (rte_eal_init(static_cast<int>(storage.size()), argv.data()) < 0) {
-    return absl::InternalError(absl::StrCat("EAL initialisation failed (",
-                                            rte_strerror(rte_errno), ") with arguments: ",
-                                            absl::StrJoin(args, " ")));
+    return absl::InternalError(absl::StrCat("EAL initialisation failed (", rte_strerror(rte_errno),
+                                            ") with arguments: ", absl::StrJoin(args, " ")));
   }
   return std::unique_ptr<EalSession>(new EalSession());
 }

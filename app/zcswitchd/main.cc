@@ -23,8 +23,7 @@ DEFINE_string(metrics_address, "127.0.0.1:9478",
 DEFINE_string(control_socket, "/run/zcswitch/zcswitch.sock",
               "Unix socket (mode 0600) taking one JSON request per line; empty disables "
               "it");
-DEFINE_int32(stats_period, 0,
-             "print port and lcore statistics every N seconds (0: only at exit)");
+DEFINE_int32(stats_period, 0, "print port and lcore statistics every N seconds (0: only at exit)");
 
 int main(int argc, char** argv) {
   // Arguments after "--" are EAL's; gflags sees only what comes before.

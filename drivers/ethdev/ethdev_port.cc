@@ -46,9 +46,9 @@ absl::StatusOr<std::unique_ptr<EthdevPort>> EthdevPort::Open(const PortConfig& c
                                                              rte_mempool* pool) {
   const int probed = rte_dev_probe(config.devargs.c_str());
   if (probed != 0) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "port %s: cannot probe device \"%s\": %s (see the EAL log above)", config.name,
-        config.devargs, rte_strerror(-probed)));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("port %s: cannot probe device \"%s\": %s (see the EAL log above)",
+                        config.name, config.devargs, rte_strerror(-probed)));
   }
   uint16_t port_id;
   ZC_ASSIGN_OR_RETURN(port_id, FindPort(config.devargs));
@@ -57,15 +57,14 @@ absl::StatusOr<std::unique_ptr<EthdevPort>> EthdevPort::Open(const PortConfig& c
   int rc = rte_eth_dev_info_get(port_id, &info);
   if (rc != 0) return EthError(config.name, "rte_eth_dev_info_get", rc);
   // From here the object owns the device: an early return closes it.
-  std::unique_ptr<EthdevPort> port(
-      new EthdevPort(config, port_id, tx_queues, info.device));
+  std::unique_ptr<EthdevPort> port(new EthdevPort(config, port_id, tx_queues, info.device));
 
   if (config.queues > info.max_rx_queues || tx_queues > info.max_tx_queues) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "port %s: device %s has at most %d RX and %d TX queues; asked for %d RX "
-        "(queues) and %d TX (one per forwarding lcore)",
-        config.name, config.devargs, info.max_rx_queues, info.max_tx_queues,
-        config.queues, tx_queues));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("port %s: device %s has at most %d RX and %d TX queues; asked for %d RX "
+                        "(queues) and %d TX (one per forwarding lcore)",
+                        config.name, config.devargs, info.max_rx_queues, info.max_tx_queues,
+                        config.queues, tx_queues));
   }
   rte_eth_conf conf{};
   rc = rte_eth_dev_configure(port_id, config.queues, tx_queues, &conf);
@@ -129,8 +128,8 @@ std::string EthdevPort::Describe() const {
   rte_ether_format_addr(mac_text, sizeof(mac_text), &mac);
   rte_eth_link link{};
   rte_eth_link_get_nowait(port_id_, &link);
-  return absl::StrFormat("ethdev %d (%s), driver %s, MAC %s, link %s %s", port_id_,
-                         devargs_, info.driver_name ? info.driver_name : "?", mac_text,
+  return absl::StrFormat("ethdev %d (%s), driver %s, MAC %s, link %s %s", port_id_, devargs_,
+                         info.driver_name ? info.driver_name : "?", mac_text,
                          link.link_status == RTE_ETH_LINK_UP ? "up" : "down",
                          rte_eth_link_speed_to_str(link.link_speed));
 }

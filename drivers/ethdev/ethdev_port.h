@@ -22,8 +22,7 @@ class EthdevPort : public Port {
  public:
   // `tx_queues`: one per forwarding lcore. RX buffers come from `pool`.
   static absl::StatusOr<std::unique_ptr<EthdevPort>> Open(const PortConfig& config,
-                                                          uint16_t tx_queues,
-                                                          rte_mempool* pool);
+                                                          uint16_t tx_queues, rte_mempool* pool);
   ~EthdevPort() override;
 
   absl::string_view type_name() const override { return "ethdev"; }
@@ -43,8 +42,7 @@ class EthdevPort : public Port {
   }
 
  private:
-  EthdevPort(const PortConfig& config, uint16_t port_id, uint16_t tx_queues,
-             rte_device* device);
+  EthdevPort(const PortConfig& config, uint16_t port_id, uint16_t tx_queues, rte_device* device);
 
   std::string devargs_;
   uint16_t port_id_;

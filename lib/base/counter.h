@@ -16,8 +16,7 @@ class Counter {
  public:
   // Only the owning thread may call Add.
   void Add(uint64_t delta) {
-    value_.store(value_.load(std::memory_order_relaxed) + delta,
-                 std::memory_order_relaxed);
+    value_.store(value_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
   }
   uint64_t Read() const { return value_.load(std::memory_order_relaxed); }
 

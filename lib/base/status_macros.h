@@ -12,10 +12,10 @@
 #define ZC_STATUS_CONCAT_(a, b) ZC_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the status of `expr` from the calling function if it is not OK.
-#define ZC_RETURN_IF_ERROR(expr)                         \
-  do {                                                   \
-    const absl::Status zc_status_ = (expr);              \
-    if (!zc_status_.ok()) return zc_status_;             \
+#define ZC_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    const absl::Status zc_status_ = (expr);  \
+    if (!zc_status_.ok()) return zc_status_; \
   } while (0)
 
 // Assigns the value of StatusOr `expr` to `lhs`, or returns its status.

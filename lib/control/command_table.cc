@@ -22,9 +22,8 @@ absl::StatusOr<CommandReply> CommandTable::Run(absl::Span<const std::string> arg
     if (best == nullptr || c.words.size() > best->words.size()) best = &c;
   }
   if (best == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown command \"", absl::StrJoin(argv, " "),
-                     "\"; commands are:\n", Help()));
+    return absl::InvalidArgumentError(absl::StrCat("unknown command \"", absl::StrJoin(argv, " "),
+                                                   "\"; commands are:\n", Help()));
   }
   return best->handler(argv.subspan(best->words.size()));
 }
@@ -32,8 +31,8 @@ absl::StatusOr<CommandReply> CommandTable::Run(absl::Span<const std::string> arg
 std::string CommandTable::Help() const {
   std::string out;
   for (const Command& c : commands_) {
-    const std::string syntax = absl::StrCat(absl::StrJoin(c.words, " "),
-                                            c.usage.empty() ? "" : " ", c.usage);
+    const std::string syntax =
+        absl::StrCat(absl::StrJoin(c.words, " "), c.usage.empty() ? "" : " ", c.usage);
     absl::StrAppend(&out, absl::StrFormat("  %-32s %s\n", syntax, c.help));
   }
   return out;

@@ -9,10 +9,9 @@
 #define ZCSWITCH_LIB_CONTROL_COMMAND_TABLE_H_
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -30,8 +29,7 @@ using CommandHandler =
 class CommandTable {
  public:
   // `words`: space-separated fixed words; `usage`: what may follow them.
-  void Add(std::string words, std::string usage, std::string help,
-           CommandHandler handler);
+  void Add(std::string words, std::string usage, std::string help, CommandHandler handler);
 
   // InvalidArgument, naming the words and listing what exists, when no
   // command matches; the handler's own status otherwise.

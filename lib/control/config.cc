@@ -37,11 +37,10 @@ class Reader {
                      absl::string_view problem) const {
     const YAML::Mark mark = node.Mark();
     if (mark.is_null()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source_, ": ", path, ": ", problem));
+      return absl::InvalidArgumentError(absl::StrCat(source_, ": ", path, ": ", problem));
     }
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s:%d:%d: %s: %s", source_, mark.line + 1, mark.column + 1, path, problem));
+    return absl::InvalidArgumentError(absl::StrFormat("%s:%d:%d: %s: %s", source_, mark.line + 1,
+                                                      mark.column + 1, path, problem));
   }
 
   absl::Status ExpectMap(const YAML::Node& node, absl::string_view path,
@@ -52,16 +51,15 @@ class Reader {
       bool known = false;
       for (absl::string_view a : allowed) known |= (a == key);
       if (!known) {
-        return Error(kv.first, Join(path, key),
-                     absl::StrCat("unknown key (expected one of: ",
-                                  absl::StrJoin(allowed, ", "), ")"));
+        return Error(
+            kv.first, Join(path, key),
+            absl::StrCat("unknown key (expected one of: ", absl::StrJoin(allowed, ", "), ")"));
       }
     }
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::string> String(const YAML::Node& node,
-                                     absl::string_view path) const {
+  absl::StatusOr<std::string> String(const YAML::Node& node, absl::string_view path) const {
     if (!node.IsScalar()) return Error(node, path, "expected a string");
     return node.Scalar();
   }
@@ -74,16 +72,14 @@ class Reader {
     return value;
   }
 
-  absl::StatusOr<uint64_t> Uint(const YAML::Node& node, absl::string_view path,
-                                uint64_t min, uint64_t max) const {
+  absl::StatusOr<uint64_t> Uint(const YAML::Node& node, absl::string_view path, uint64_t min,
+                                uint64_t max) const {
     int64_t value = 0;
     if (!node.IsScalar() || !YAML::convert<int64_t>::decode(node, value)) {
       return Error(node, path, "expected an integer");
     }
-    if (value < 0 || static_cast<uint64_t>(value) < min ||
-        static_cast<uint64_t>(value) > max) {
-      return Error(node, path,
-                   absl::StrFormat("%d is out of range [%d, %d]", value, min, max));
+    if (value < 0 || static_cast<uint64_t>(value) < min || static_cast<uint64_t>(value) > max) {
+      return Error(node, path, absl::StrFormat("%d is out of range [%d, %d]", value, min, max));
     }
     return static_cast<uint64_t>(value);
   }
@@ -104,20 +100,19 @@ class Reader {
   std::string source_;
 };
 
-absl::Status ParseVlanId(const Reader& r, const YAML::Node& node,
-                         absl::string_view path, uint16_t& out) {
+absl::Status ParseVlanId(const Reader& r, const YAML::Node& node, absl::string_view path,
+                         uint16_t& out) {
   uint64_t v;
   ZC_ASSIGN_OR_RETURN(v, r.Uint(node, path, 1, 4094));
   out = static_cast<uint16_t>(v);
   return absl::OkStatus();
 }
 
-absl::Status ParsePort(const Reader& r, const YAML::Node& node,
-                       const std::string& path, PortConfig& port) {
-  ZC_RETURN_IF_ERROR(r.ExpectMap(
-      node, path,
-      {"name", "type", "queues", "vlan", "trunk", "devargs", "zcopy_ok",
-       "rx_desc", "tx_desc", "socket", "mode"}));
+absl::Status ParsePort(const Reader& r, const YAML::Node& node, const std::string& path,
+                       PortConfig& port) {
+  ZC_RETURN_IF_ERROR(r.ExpectMap(node, path,
+                                 {"name", "type", "queues", "vlan", "trunk", "devargs", "zcopy_ok",
+                                  "rx_desc", "tx_desc", "socket", "mode"}));
   if (!node["name"]) return r.Error(node, path, "missing key 'name'");
   if (!node["type"]) return r.Error(node, path, "missing key 'type'");
   ZC_ASSIGN_OR_RETURN(port.name, r.String(node["name"], path + ".name"));
@@ -176,8 +171,7 @@ absl::Status ParsePort(const Reader& r, const YAML::Node& node,
   if (port.type == PortType::kEthdev) {
     for (const char* key : vhost_only) {
       if (node[key]) {
-        return r.Error(node[key], Reader::Join(path, key),
-                       "only vhost-user ports take this key");
+        return r.Error(node[key], Reader::Join(path, key), "only vhost-user ports take this key");
       }
     }
     if (!node["devargs"]) return r.Error(node, path, "missing key 'devargs'");
@@ -188,8 +182,8 @@ absl::Status ParsePort(const Reader& r, const YAML::Node& node,
     if (node["zcopy_ok"]) {
       ZC_ASSIGN_OR_RETURN(port.zcopy_ok, r.Bool(node["zcopy_ok"], path + ".zcopy_ok"));
     }
-    for (auto [key, field] : {std::pair{"rx_desc", &port.rx_desc},
-                              std::pair{"tx_desc", &port.tx_desc}}) {
+    for (auto [key, field] :
+         {std::pair{"rx_desc", &port.rx_desc}, std::pair{"tx_desc", &port.tx_desc}}) {
       if (!node[key]) continue;
       uint64_t v;
       ZC_ASSIGN_OR_RETURN(v, r.Uint(node[key], Reader::Join(path, key), 64, 16384));
@@ -198,8 +192,7 @@ absl::Status ParsePort(const Reader& r, const YAML::Node& node,
   } else {
     for (const char* key : ethdev_only) {
       if (node[key]) {
-        return r.Error(node[key], Reader::Join(path, key),
-                       "only ethdev ports take this key");
+        return r.Error(node[key], Reader::Join(path, key), "only ethdev ports take this key");
       }
     }
     if (!node["socket"]) return r.Error(node, path, "missing key 'socket'");
@@ -216,18 +209,15 @@ absl::Status ParsePort(const Reader& r, const YAML::Node& node,
         port.mode = VhostMode::kClient;
       } else {
         return r.Error(node["mode"], path + ".mode",
-                       absl::StrFormat("unknown mode \"%s\" (expected server or client)",
-                                       mode));
+                       absl::StrFormat("unknown mode \"%s\" (expected server or client)", mode));
       }
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ParseForwarding(const Reader& r, const YAML::Node& node,
-                             ForwardingConfig& fwd) {
-  ZC_RETURN_IF_ERROR(
-      r.ExpectMap(node, "forwarding", {"mode", "lcores", "pairs", "tx_retries"}));
+absl::Status ParseForwarding(const Reader& r, const YAML::Node& node, ForwardingConfig& fwd) {
+  ZC_RETURN_IF_ERROR(r.ExpectMap(node, "forwarding", {"mode", "lcores", "pairs", "tx_retries"}));
   if (node["mode"]) {
     std::string mode;
     ZC_ASSIGN_OR_RETURN(mode, r.String(node["mode"], "forwarding.mode"));
@@ -307,8 +297,7 @@ absl::Status ParseFdb(const Reader& r, const YAML::Node& node, FdbConfig& fdb) {
                                        mac));
       }
       if (parsed->IsMulticast() || parsed->IsZero()) {
-        return r.Error(e["mac"], p + ".mac",
-                       absl::StrFormat("%s is not a unicast address", mac));
+        return r.Error(e["mac"], p + ".mac", absl::StrFormat("%s is not a unicast address", mac));
       }
       entry.mac = *parsed;
       if (e["vlan"]) {
@@ -325,8 +314,7 @@ absl::Status ParseFdb(const Reader& r, const YAML::Node& node, FdbConfig& fdb) {
 
 absl::Status ParseZcopy(const Reader& r, const YAML::Node& node, ZcopyConfig& z) {
   ZC_RETURN_IF_ERROR(r.ExpectMap(
-      node, "zcopy",
-      {"enabled", "copy_threshold", "max_inflight", "reap_us", "header_bytes"}));
+      node, "zcopy", {"enabled", "copy_threshold", "max_inflight", "reap_us", "header_bytes"}));
   if (node["enabled"]) {
     ZC_ASSIGN_OR_RETURN(z.enabled, r.Bool(node["enabled"], "zcopy.enabled"));
   }
@@ -335,10 +323,10 @@ absl::Status ParseZcopy(const Reader& r, const YAML::Node& node, ZcopyConfig& z)
     uint32_t* value;
     uint64_t min, max;
   };
-  for (const Field& f : {Field{"copy_threshold", &z.copy_threshold, 0, 65535},
-                         Field{"max_inflight", &z.max_inflight, 1, 32768},
-                         Field{"reap_us", &z.reap_us, 1, 1000000},
-                         Field{"header_bytes", &z.header_bytes, 64, 512}}) {
+  for (const Field& f :
+       {Field{"copy_threshold", &z.copy_threshold, 0, 65535},
+        Field{"max_inflight", &z.max_inflight, 1, 32768}, Field{"reap_us", &z.reap_us, 1, 1000000},
+        Field{"header_bytes", &z.header_bytes, 64, 512}}) {
     if (!node[f.key]) continue;
     uint64_t v;
     ZC_ASSIGN_OR_RETURN(v, r.Uint(node[f.key], Reader::Join("zcopy", f.key), f.min, f.max));
@@ -364,9 +352,9 @@ absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& co
     if (port.type != PortType::kVhostUser) continue;
     auto [it, inserted] = sockets.emplace(port.socket, i);
     if (!inserted) {
-      return r.Error(root["ports"][i]["socket"], Reader::Index("ports", i) + ".socket",
-                     absl::StrFormat("socket %s is already used by ports[%d]",
-                                     port.socket, it->second));
+      return r.Error(
+          root["ports"][i]["socket"], Reader::Index("ports", i) + ".socket",
+          absl::StrFormat("socket %s is already used by ports[%d]", port.socket, it->second));
     }
   }
   absl::flat_hash_map<std::string, size_t> paired;
@@ -382,9 +370,9 @@ absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& co
       }
       auto [it, inserted] = paired.emplace(name, i);
       if (!inserted) {
-        return r.Error(node[side], Reader::Index(p, side),
-                       absl::StrFormat("port \"%s\" is already in forwarding.pairs[%d]",
-                                       name, it->second));
+        return r.Error(
+            node[side], Reader::Index(p, side),
+            absl::StrFormat("port \"%s\" is already in forwarding.pairs[%d]", name, it->second));
       }
     }
     if (a == b) {
@@ -394,8 +382,7 @@ absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& co
   for (size_t i = 0; i < config.fdb.static_entries.size(); ++i) {
     const StaticFdbEntry& e = config.fdb.static_entries[i];
     if (!first_index.contains(e.port)) {
-      return r.Error(root["fdb"]["static"][i]["port"],
-                     Reader::Index("fdb.static", i) + ".port",
+      return r.Error(root["fdb"]["static"][i]["port"], Reader::Index("fdb.static", i) + ".port",
                      absl::StrFormat("no port named \"%s\"", e.port));
     }
   }
@@ -479,16 +466,15 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view sou
     if (e.mark.is_null()) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.msg));
     }
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s:%d:%d: %s", source, e.mark.line + 1, e.mark.column + 1, e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s:%d:%d: %s", source, e.mark.line + 1, e.mark.column + 1, e.msg));
   }
 }
 
 absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
   }
   std::stringstream text;
   text << in.rdbuf();

@@ -25,8 +25,7 @@ absl::Status Errno(absl::string_view what, const std::string& path) {
 bool SomeoneListens(const sockaddr_un& addr) {
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  const bool live =
-      connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  const bool live = connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
   return live;
 }
@@ -37,23 +36,21 @@ std::string ErrorReply(absl::string_view message) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ControlSocket>> ControlSocket::Listen(
-    const std::string& path, const CommandTable* commands) {
+absl::StatusOr<std::unique_ptr<ControlSocket>> ControlSocket::Listen(const std::string& path,
+                                                                     const CommandTable* commands) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "control socket path \"", path, "\" must be 1-", sizeof(addr.sun_path) - 1,
-        " characters"));
+    return absl::InvalidArgumentError(absl::StrCat("control socket path \"", path, "\" must be 1-",
+                                                   sizeof(addr.sun_path) - 1, " characters"));
   }
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
   if (ec) {
-    return absl::UnavailableError(
-        absl::StrCat("control socket ", path, ": cannot create ", dir.string(), ": ",
-                     ec.message()));
+    return absl::UnavailableError(absl::StrCat("control socket ", path, ": cannot create ",
+                                               dir.string(), ": ", ec.message()));
   }
   if (SomeoneListens(addr)) {
     return absl::AlreadyExistsError(
@@ -157,8 +154,7 @@ void ControlSocket::Write(Client& c) {
 std::string ControlSocket::Handle(const std::string& line) const {
   const nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
   if (request.is_discarded()) return ErrorReply("request is not valid JSON");
-  if (!request.is_object() || !request.contains("command") ||
-      !request["command"].is_array()) {
+  if (!request.is_object() || !request.contains("command") || !request["command"].is_array()) {
     return ErrorReply("request must be {\"command\": [\"word\", ...]}");
   }
   std::vector<std::string> argv;
@@ -168,8 +164,7 @@ std::string ControlSocket::Handle(const std::string& line) const {
   }
   absl::StatusOr<CommandReply> reply = commands_->Run(argv);
   if (!reply.ok()) return ErrorReply(reply.status().message());
-  return nlohmann::json{{"ok", true}, {"data", reply->data}, {"text", reply->text}}.dump() +
-         "\n";
+  return nlohmann::json{{"ok", true}, {"data", reply->data}, {"text", reply->text}}.dump() + "\n";
 }
 
 }  // namespace zcswitch

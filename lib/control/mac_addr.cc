@@ -29,8 +29,8 @@ std::optional<MacAddr> MacAddr::Parse(absl::string_view text) {
 }
 
 std::string MacAddr::ToString() const {
-  return absl::StrFormat("%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1],
-                         bytes[2], bytes[3], bytes[4], bytes[5]);
+  return absl::StrFormat("%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2], bytes[3],
+                         bytes[4], bytes[5]);
 }
 
 }  // namespace zcswitch

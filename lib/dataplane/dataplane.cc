@@ -8,8 +8,8 @@
 
 namespace zcswitch {
 
-Dataplane::Dataplane(std::vector<Port*> ports, FwdEngine* engine,
-                     std::vector<unsigned> lcores, uint32_t tx_retries)
+Dataplane::Dataplane(std::vector<Port*> ports, FwdEngine* engine, std::vector<unsigned> lcores,
+                     uint32_t tx_retries)
     : ports_(std::move(ports)), engine_(engine), tx_retries_(tx_retries) {
   std::vector<uint16_t> rx_queues;
   for (Port* p : ports_) rx_queues.push_back(p->rx_queues());
@@ -29,16 +29,16 @@ Dataplane::~Dataplane() { Stop(); }
 absl::Status Dataplane::Start() {
   for (Port* p : ports_) {
     if (p->tx_queues() < workers_.size()) {
-      return absl::FailedPreconditionError(absl::StrFormat(
-          "port %s has %d TX queues; %d forwarding lcores need one each", p->name(),
-          p->tx_queues(), workers_.size()));
+      return absl::FailedPreconditionError(
+          absl::StrFormat("port %s has %d TX queues; %d forwarding lcores need one each", p->name(),
+                          p->tx_queues(), workers_.size()));
     }
   }
   for (const auto& w : workers_) {
     if (w->lcore_id == rte_get_main_lcore() || !rte_lcore_is_enabled(w->lcore_id)) {
       return absl::FailedPreconditionError(absl::StrFormat(
-          "lcore %d is not an EAL worker lcore (EAL's -l list less the main lcore %d)",
-          w->lcore_id, rte_get_main_lcore()));
+          "lcore %d is not an EAL worker lcore (EAL's -l list less the main lcore %d)", w->lcore_id,
+          rte_get_main_lcore()));
     }
   }
   running_.store(true, std::memory_order_release);

@@ -29,9 +29,8 @@ struct LcoreSample {
     return total == 0 ? 0.0 : 100.0 * static_cast<double>(busy_cycles) / total;
   }
   friend LcoreSample operator-(const LcoreSample& later, const LcoreSample& earlier) {
-    return {later.busy_cycles - earlier.busy_cycles,
-            later.idle_cycles - earlier.idle_cycles, later.packets - earlier.packets,
-            later.iterations - earlier.iterations};
+    return {later.busy_cycles - earlier.busy_cycles, later.idle_cycles - earlier.idle_cycles,
+            later.packets - earlier.packets, later.iterations - earlier.iterations};
   }
 };
 

@@ -7,16 +7,15 @@
 
 namespace zcswitch {
 
-absl::StatusOr<MbufPool> CreateMbufPool(const std::string& name, unsigned mbufs,
-                                        int socket) {
+absl::StatusOr<MbufPool> CreateMbufPool(const std::string& name, unsigned mbufs, int socket) {
   constexpr unsigned kCache = 256;
-  rte_mempool* pool = rte_pktmbuf_pool_create(name.c_str(), mbufs, kCache, 0,
-                                              RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+  rte_mempool* pool =
+      rte_pktmbuf_pool_create(name.c_str(), mbufs, kCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
   if (pool == nullptr) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "cannot create mbuf pool %s of %d mbufs on socket %d: %s (give EAL more "
-        "memory, -m)",
-        name, mbufs, socket, rte_strerror(rte_errno)));
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("cannot create mbuf pool %s of %d mbufs on socket %d: %s (give EAL more "
+                        "memory, -m)",
+                        name, mbufs, socket, rte_strerror(rte_errno)));
   }
   return MbufPool(pool);
 }

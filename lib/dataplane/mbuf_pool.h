@@ -19,8 +19,7 @@ using MbufPool = std::unique_ptr<rte_mempool, MempoolDeleter>;
 
 // A pktmbuf pool of at least `mbufs` buffers of the default data room, on
 // `socket`, with a per-lcore cache.
-absl::StatusOr<MbufPool> CreateMbufPool(const std::string& name, unsigned mbufs,
-                                        int socket);
+absl::StatusOr<MbufPool> CreateMbufPool(const std::string& name, unsigned mbufs, int socket);
 
 }  // namespace zcswitch
 

@@ -19,8 +19,7 @@ MetricFamily Family(std::string name, std::string help, MetricType type) {
   return MetricFamily{std::move(name), std::move(help), type, {}};
 }
 
-void AddSample(MetricFamily& family, std::vector<ClientMetric::Label> labels,
-               double value) {
+void AddSample(MetricFamily& family, std::vector<ClientMetric::Label> labels, double value) {
   ClientMetric m;
   m.label = std::move(labels);
   if (family.type == MetricType::Counter) {
@@ -34,18 +33,18 @@ void AddSample(MetricFamily& family, std::vector<ClientMetric::Label> labels,
 }  // namespace
 
 std::vector<MetricFamily> SnapshotToMetrics(const SwitchSnapshot& snapshot) {
-  auto rx_packets = Family("zcswitch_port_rx_packets_total", "Packets received by a port.",
-                           MetricType::Counter);
-  auto tx_packets = Family("zcswitch_port_tx_packets_total", "Packets sent by a port.",
-                           MetricType::Counter);
-  auto rx_bytes = Family("zcswitch_port_rx_bytes_total", "Bytes received by a port.",
-                         MetricType::Counter);
+  auto rx_packets =
+      Family("zcswitch_port_rx_packets_total", "Packets received by a port.", MetricType::Counter);
+  auto tx_packets =
+      Family("zcswitch_port_tx_packets_total", "Packets sent by a port.", MetricType::Counter);
+  auto rx_bytes =
+      Family("zcswitch_port_rx_bytes_total", "Bytes received by a port.", MetricType::Counter);
   auto tx_bytes =
       Family("zcswitch_port_tx_bytes_total", "Bytes sent by a port.", MetricType::Counter);
-  auto drops = Family("zcswitch_port_drops_total",
-                      "Packets dropped at a port, by reason.", MetricType::Counter);
-  auto link_up = Family("zcswitch_port_link_up", "1 when the port's link is up.",
-                        MetricType::Gauge);
+  auto drops = Family("zcswitch_port_drops_total", "Packets dropped at a port, by reason.",
+                      MetricType::Counter);
+  auto link_up =
+      Family("zcswitch_port_link_up", "1 when the port's link is up.", MetricType::Gauge);
   for (const PortSnapshot& p : snapshot.ports) {
     const std::vector<ClientMetric::Label> port{{"port", p.name}};
     AddSample(rx_packets, port, p.counters.rx_packets);
@@ -60,39 +59,34 @@ std::vector<MetricFamily> SnapshotToMetrics(const SwitchSnapshot& snapshot) {
     }
   }
   auto busy = Family("zcswitch_lcore_busy_cycles_total",
-                     "TSC cycles of loop iterations that received packets.",
-                     MetricType::Counter);
+                     "TSC cycles of loop iterations that received packets.", MetricType::Counter);
   auto idle = Family("zcswitch_lcore_idle_cycles_total",
-                     "TSC cycles of loop iterations that received nothing.",
-                     MetricType::Counter);
-  auto packets = Family("zcswitch_lcore_packets_total",
-                        "Packets received by a forwarding lcore.", MetricType::Counter);
+                     "TSC cycles of loop iterations that received nothing.", MetricType::Counter);
+  auto packets = Family("zcswitch_lcore_packets_total", "Packets received by a forwarding lcore.",
+                        MetricType::Counter);
   for (const LcoreSnapshot& l : snapshot.lcores) {
     const std::vector<ClientMetric::Label> lcore{{"lcore", absl::StrCat(l.lcore_id)}};
     AddSample(busy, lcore, l.sample.busy_cycles);
     AddSample(idle, lcore, l.sample.idle_cycles);
     AddSample(packets, lcore, l.sample.packets);
   }
-  auto hz = Family("zcswitch_tsc_hz", "TSC frequency, to turn cycles into seconds.",
-                   MetricType::Gauge);
+  auto hz =
+      Family("zcswitch_tsc_hz", "TSC frequency, to turn cycles into seconds.", MetricType::Gauge);
   AddSample(hz, {}, snapshot.tsc_hz);
-  return {rx_packets, tx_packets, rx_bytes, tx_bytes, drops, link_up,
-          busy,       idle,       packets,  hz};
+  return {rx_packets, tx_packets, rx_bytes, tx_bytes, drops, link_up, busy, idle, packets, hz};
 }
 
 class MetricsExposer::Collector : public prometheus::Collectable {
  public:
   explicit Collector(SnapshotFn snapshot) : snapshot_(std::move(snapshot)) {}
-  std::vector<MetricFamily> Collect() const override {
-    return SnapshotToMetrics(snapshot_());
-  }
+  std::vector<MetricFamily> Collect() const override { return SnapshotToMetrics(snapshot_()); }
 
  private:
   SnapshotFn snapshot_;
 };
 
-absl::StatusOr<std::unique_ptr<MetricsExposer>> MetricsExposer::Start(
-    const std::string& address, SnapshotFn snapshot) {
+absl::StatusOr<std::unique_ptr<MetricsExposer>> MetricsExposer::Start(const std::string& address,
+                                                                      SnapshotFn snapshot) {
   std::unique_ptr<MetricsExposer> m(new MetricsExposer());
   // prometheus-cpp reports a failed bind by throwing; it stops here.
   try {

@@ -4,15 +4,16 @@
 #define ZCSWITCH_LIB_SWITCH_DROP_REASON_H_
 
 #include <cstddef>
+
 #include "absl/strings/string_view.h"
 
 namespace zcswitch {
 
 // X(enumerator, name, description)
-#define ZCSWITCH_DROP_REASONS(X)                                          \
+#define ZCSWITCH_DROP_REASONS(X)                                           \
   X(kNoRoute, "no_route", "the forwarding mode had no destination for it") \
   X(kTxFull, "tx_full", "the destination queue stayed full after retries") \
-  X(kLinkDown, "link_down", "the destination port's link was down")       \
+  X(kLinkDown, "link_down", "the destination port's link was down")        \
   X(kRunt, "runt", "shorter than an Ethernet header")
 
 enum class DropReason : size_t {

@@ -11,8 +11,8 @@
 #include <rte_mbuf.h>
 
 #include <cstdint>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "lib/switch/port.h"
 
@@ -29,8 +29,8 @@ class FwdEngine {
   virtual ~FwdEngine() = default;
   virtual absl::string_view name() const = 0;
   // Forwards pkts[0, n), received on `in_port`'s RX queue `in_queue`.
-  virtual void Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queue,
-                       rte_mbuf** pkts, uint16_t n) = 0;
+  virtual void Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queue, rte_mbuf** pkts,
+                       uint16_t n) = 0;
 };
 
 // Sends a burst out of `out` on the lcore's TX queue, retrying a full queue up

@@ -36,8 +36,8 @@ absl::StatusOr<std::unique_ptr<IoEngine>> IoEngine::Create(
   return std::unique_ptr<IoEngine>(new IoEngine(std::move(peer)));
 }
 
-void IoEngine::Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queue,
-                       rte_mbuf** pkts, uint16_t n) {
+void IoEngine::Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queue, rte_mbuf** pkts,
+                       uint16_t n) {
   const int out = peer_[in_port];
   if (out < 0) {
     DropBurst(ctx.ports[in_port]->stats().rx(in_queue), DropReason::kNoRoute, pkts, n);

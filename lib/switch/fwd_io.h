@@ -24,8 +24,8 @@ class IoEngine : public FwdEngine {
       absl::Span<const std::string> port_names);
 
   absl::string_view name() const override { return "io"; }
-  void Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queue,
-               rte_mbuf** pkts, uint16_t n) override;
+  void Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queue, rte_mbuf** pkts,
+               uint16_t n) override;
 
   // Port id that `port` forwards to, or -1.
   int peer(uint16_t port) const { return port < peer_.size() ? peer_[port] : -1; }

@@ -11,8 +11,8 @@ namespace zcswitch {
 class MacswapEngine : public FwdEngine {
  public:
   absl::string_view name() const override { return "macswap"; }
-  void Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queue,
-               rte_mbuf** pkts, uint16_t n) override;
+  void Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queue, rte_mbuf** pkts,
+               uint16_t n) override;
 };
 
 }  // namespace zcswitch

@@ -14,9 +14,9 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "lib/switch/port_stats.h"
 
 namespace zcswitch {

@@ -45,21 +45,27 @@ PortStats::PortStats(uint16_t rx_queues, uint16_t tx_queues)
       rx_(std::make_unique<QueueCounters[]>(rx_queues)),
       tx_(std::make_unique<QueueCounters[]>(tx_queues)) {}
 
+namespace {
+
+// Copies one queue's counters into the given side of a PortCounters.
+void ReadQueue(const QueueCounters& q, uint64_t& packets, uint64_t& bytes,
+               std::array<uint64_t, kNumDropReasons>& drops) {
+  packets = q.packets.Read();
+  bytes = q.bytes.Read();
+  for (size_t i = 0; i < kNumDropReasons; ++i) drops[i] = q.drops[i].Read();
+}
+
+}  // namespace
+
 PortCounters PortStats::RxQueue(uint16_t queue) const {
   PortCounters c;
-  const QueueCounters& q = rx_[queue];
-  c.rx_packets = q.packets.Read();
-  c.rx_bytes = q.bytes.Read();
-  for (size_t i = 0; i < kNumDropReasons; ++i) c.rx_drops[i] = q.drops[i].Read();
+  ReadQueue(rx_[queue], c.rx_packets, c.rx_bytes, c.rx_drops);
   return c;
 }
 
 PortCounters PortStats::TxQueue(uint16_t queue) const {
   PortCounters c;
-  const QueueCounters& q = tx_[queue];
-  c.tx_packets = q.packets.Read();
-  c.tx_bytes = q.bytes.Read();
-  for (size_t i = 0; i < kNumDropReasons; ++i) c.tx_drops[i] = q.drops[i].Read();
+  ReadQueue(tx_[queue], c.tx_packets, c.tx_bytes, c.tx_drops);
   return c;
 }
 

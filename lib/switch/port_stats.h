@@ -22,9 +22,7 @@ struct alignas(64) QueueCounters {
   Counter bytes;
   std::array<Counter, kNumDropReasons> drops;
 
-  void Drop(DropReason reason, uint64_t n) {
-    drops[static_cast<size_t>(reason)].Add(n);
-  }
+  void Drop(DropReason reason, uint64_t n) { drops[static_cast<size_t>(reason)].Add(n); }
 };
 
 // A point-in-time copy of a port's counters (or of one queue's).

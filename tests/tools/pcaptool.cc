@@ -87,8 +87,8 @@ bool ReadAll(const char* path, std::vector<Frame>& frames) {
   int rc;
   while ((rc = pcap_next_ex(p, &hdr, &data)) == 1) {
     if (hdr->caplen != hdr->len) {
-      std::fprintf(stderr, "zcswitch-pcaptool: %s: packet %zu truncated (%u of %u bytes)\n",
-                   path, frames.size(), hdr->caplen, hdr->len);
+      std::fprintf(stderr, "zcswitch-pcaptool: %s: packet %zu truncated (%u of %u bytes)\n", path,
+                   frames.size(), hdr->caplen, hdr->len);
     }
     frames.emplace_back(data, data + hdr->caplen);
   }
@@ -145,8 +145,7 @@ int Compare(const char* expected_path, const char* got_path, bool swap_macs) {
   const size_t n = std::min(expected.size(), got.size());
   for (size_t i = 0; i < n; ++i) {
     if (expected[i] != got[i]) {
-      std::printf("packet %zu differs (%zu vs %zu bytes)\n", i, expected[i].size(),
-                  got[i].size());
+      std::printf("packet %zu differs (%zu vs %zu bytes)\n", i, expected[i].size(), got[i].size());
       return 1;
     }
   }

@@ -117,9 +117,8 @@ TEST(ConfigTest, OutOfRange) {
               HasSubstr("forwarding.lcores[1]: 4096 is out of range [0, 127]"));
   EXPECT_THAT(ErrorOf("forwarding: {tx_retries: -1}\n"),
               HasSubstr("forwarding.tx_retries: -1 is out of range"));
-  EXPECT_THAT(
-      ErrorOf("ports:\n  - {name: a, type: ethdev, devargs: net_null0, vlan: 4095}\n"),
-      HasSubstr("ports[0].vlan: 4095 is out of range [1, 4094]"));
+  EXPECT_THAT(ErrorOf("ports:\n  - {name: a, type: ethdev, devargs: net_null0, vlan: 4095}\n"),
+              HasSubstr("ports[0].vlan: 4095 is out of range [1, 4094]"));
   EXPECT_THAT(ErrorOf("ports:\n  - {name: a, type: ethdev, devargs: net_null0, queues: 0}\n"),
               HasSubstr("ports[0].queues: 0 is out of range"));
 }
@@ -189,14 +188,12 @@ TEST(ConfigTest, MissingRequiredKeys) {
               HasSubstr("ports[0]: missing key 'devargs'"));
   EXPECT_THAT(ErrorOf("ports:\n  - {name: a, type: vhost-user}\n"),
               HasSubstr("ports[0]: missing key 'socket'"));
-  EXPECT_THAT(ErrorOf("ports:\n  - {type: ethdev}\n"),
-              HasSubstr("ports[0]: missing key 'name'"));
+  EXPECT_THAT(ErrorOf("ports:\n  - {type: ethdev}\n"), HasSubstr("ports[0]: missing key 'name'"));
 }
 
 TEST(ConfigTest, VlanAndTrunkExclusive) {
-  EXPECT_THAT(
-      ErrorOf("ports:\n  - {name: a, type: ethdev, devargs: n, vlan: 1, trunk: [2]}\n"),
-      HasSubstr("ports[0].trunk: a port is either an access port"));
+  EXPECT_THAT(ErrorOf("ports:\n  - {name: a, type: ethdev, devargs: n, vlan: 1, trunk: [2]}\n"),
+              HasSubstr("ports[0].trunk: a port is either an access port"));
   EXPECT_THAT(ErrorOf("ports:\n  - {name: a, type: ethdev, devargs: n, trunk: [2, 2]}\n"),
               HasSubstr("ports[0].trunk[1]: VLAN 2 listed twice"));
 }
@@ -226,8 +223,7 @@ TEST(ConfigTest, MissingFileNamesIt) {
 
 TEST(ConfigTest, EveryExampleConfigLoads) {
   int seen = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(ZCSWITCH_SOURCE_DIR "/config")) {
+  for (const auto& entry : std::filesystem::directory_iterator(ZCSWITCH_SOURCE_DIR "/config")) {
     if (entry.path().extension() != ".yaml") continue;
     absl::StatusOr<Config> c = LoadConfigFile(entry.path().string());
     EXPECT_TRUE(c.ok()) << entry.path() << ": " << c.status();

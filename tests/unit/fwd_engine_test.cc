@@ -3,7 +3,6 @@
 #include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
-
 #include <unistd.h>
 
 #include <deque>
@@ -168,7 +167,7 @@ int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   // EAL for mempools only: no hugepages, no devices, no shared files.
   std::string prefix = "--file-prefix=fwdtest" + std::to_string(getpid());
-  const char* eal[] = {"fwd_engine_tests", "--no-huge",   "-m", "64", "--no-pci",
+  const char* eal[] = {"fwd_engine_tests", "--no-huge",    "-m", "64", "--no-pci",
                        "--no-shconf",      prefix.c_str(), "-l", "0",  "--log-level=error"};
   if (rte_eal_init(sizeof(eal) / sizeof(eal[0]), const_cast<char**>(eal)) < 0) {
     std::fprintf(stderr, "EAL init failed\n");

@@ -1,7 +1,6 @@
-#include "lib/metrics/metrics_exposer.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/metrics/metrics_exposer.h"
 #include "prometheus/text_serializer.h"
 
 namespace zcswitch {
@@ -32,10 +31,8 @@ TEST(MetricsTest, SnapshotBecomesPrometheusText) {
   EXPECT_THAT(text, HasSubstr("# TYPE zcswitch_port_rx_packets_total counter"));
   EXPECT_THAT(text, HasSubstr("zcswitch_port_rx_packets_total{port=\"uplink\"} 42"));
   EXPECT_THAT(text, HasSubstr("zcswitch_port_tx_bytes_total{port=\"uplink\"} 4200"));
-  EXPECT_THAT(text,
-              HasSubstr("zcswitch_port_drops_total{port=\"uplink\",reason=\"tx_full\"} 5"));
-  EXPECT_THAT(text,
-              HasSubstr("zcswitch_port_drops_total{port=\"uplink\",reason=\"no_route\"} 2"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_port_drops_total{port=\"uplink\",reason=\"tx_full\"} 5"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_port_drops_total{port=\"uplink\",reason=\"no_route\"} 2"));
   EXPECT_THAT(text, HasSubstr("zcswitch_port_link_up{port=\"uplink\"} 1"));
   EXPECT_THAT(text, HasSubstr("zcswitch_lcore_busy_cycles_total{lcore=\"3\"} 1234"));
   EXPECT_THAT(text, HasSubstr("zcswitch_lcore_idle_cycles_total{lcore=\"3\"} 99"));

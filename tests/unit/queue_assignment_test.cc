@@ -16,8 +16,8 @@ TEST(QueueAssignmentTest, OneLcorePollsEverything) {
   const std::vector<uint16_t> queues = {1, 2, 1};
   auto a = AssignRxQueues(queues, 1);
   ASSERT_EQ(a.size(), 1u);
-  EXPECT_THAT(a[0], ElementsAre(RxQueueRef{0, 0}, RxQueueRef{1, 0}, RxQueueRef{2, 0},
-                                RxQueueRef{1, 1}));
+  EXPECT_THAT(a[0],
+              ElementsAre(RxQueueRef{0, 0}, RxQueueRef{1, 0}, RxQueueRef{2, 0}, RxQueueRef{1, 1}));
 }
 
 TEST(QueueAssignmentTest, QueuesOfOnePortSpreadOverLcores) {
