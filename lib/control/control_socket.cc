@@ -116,7 +116,12 @@ void ControlSocket::Read(Client& c) {
   char buf[16384];
   for (;;) {
     const ssize_t n = read(c.fd, buf, sizeof(buf));
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    if (n == 0) {
+      // The client is done sending; it still gets the replies it asked for.
+      c.closing = true;
+      return;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
       close(c.fd);
       c.fd = -1;
       return;

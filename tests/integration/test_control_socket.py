@@ -81,6 +81,18 @@ class ControlSocketTest(DaemonTestCase):
         replies = [json.loads(l) for l in buf.splitlines()]
         self.assertEqual([r["ok"] for r in replies], [True, False, True])
 
+    def test_client_that_closes_its_side_still_gets_the_reply(self):
+        # As `echo ... | socat - UNIX-CONNECT:...` does.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(self.d.control_path)
+            s.sendall(b'{"command": ["show", "port", "stats", "sink"]}\n')
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(10)
+            buf = b""
+            while chunk := s.recv(65536):
+                buf += chunk
+        self.assertTrue(json.loads(buf)["ok"], buf)
+
     def test_over_long_line_is_refused_and_daemon_carries_on(self):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.connect(self.d.control_path)
