@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "drivers/ethdev/ethdev_port.h"
 #include "lib/base/status_macros.h"
+#include "lib/control/stats_commands.h"
 #include "lib/control/stats_text.h"
 #include "lib/switch/fwd_io.h"
 #include "lib/switch/fwd_macswap.h"
@@ -27,9 +28,12 @@ void OnStopSignal(int signo) { g_stop_signal.store(signo); }
 void InstallSignalHandlers() {
   struct sigaction sa {};
   sa.sa_handler = OnStopSignal;
+  sa.sa_flags = SA_RESETHAND;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A control client that hangs up mid-reply must not kill the daemon.
+  signal(SIGPIPE, SIG_IGN);
 }
 
 // Mbufs for every RX ring and every TX ring to be full at once, plus each
@@ -57,9 +61,19 @@ Daemon::Daemon(Config config, DaemonOptions options)
 Daemon::~Daemon() { Teardown(); }
 
 int Daemon::Run() {
+  // From the start, so that a signal during set-up still ends in an orderly
+  // teardown; a second signal kills outright.
+  InstallSignalHandlers();
   if (absl::Status s = CheckBuildable(); !s.ok()) {
     std::fprintf(stderr, "zcswitchd: %s\n", std::string(s.message()).c_str());
     return kExitBadConfig;
+  }
+  // The sockets first: a second daemon pointed at the same ones must fail
+  // before it probes a single device.
+  if (absl::Status s = ClaimSockets(); !s.ok()) {
+    std::fprintf(stderr, "zcswitchd: %s\n", std::string(s.message()).c_str());
+    Teardown();
+    return kExitFailure;
   }
   if (absl::Status s = Setup(); !s.ok()) {
     std::fprintf(stderr, "zcswitchd: %s\n", std::string(s.message()).c_str());
@@ -116,6 +130,33 @@ absl::StatusOr<std::unique_ptr<FwdEngine>> Daemon::MakeEngine() const {
   return absl::UnimplementedError("l2switch is not implemented yet");
 }
 
+absl::Status Daemon::ClaimSockets() {
+  if (!options_.control_socket.empty()) {
+    commands_.Add("help", "", "list the commands",
+                  [this](absl::Span<const std::string>) -> absl::StatusOr<CommandReply> {
+                    return CommandReply{nlohmann::json::object(), commands_.Help()};
+                  });
+    AddStatsCommands(commands_, [this] { return Snapshot(); });
+    commands_.Add("shutdown", "", "stop forwarding and exit (as SIGTERM does)",
+                  [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                    if (!args.empty()) return absl::InvalidArgumentError("usage: shutdown");
+                    shutdown_requested_ = true;
+                    return CommandReply{nlohmann::json::object(), "shutting down\n"};
+                  });
+    ZC_ASSIGN_OR_RETURN(control_, ControlSocket::Listen(options_.control_socket, &commands_));
+    std::fprintf(stderr, "zcswitchd: control socket %s\n", control_->path().c_str());
+  }
+  if (!options_.metrics_address.empty()) {
+    ZC_ASSIGN_OR_RETURN(metrics_, MetricsExposer::Start(options_.metrics_address,
+                                                        [this] { return Snapshot(); }));
+    const std::string host =
+        options_.metrics_address.substr(0, options_.metrics_address.rfind(':'));
+    std::fprintf(stderr, "zcswitchd: metrics on http://%s:%d/metrics\n", host.c_str(),
+                 metrics_->port());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Daemon::Setup() {
   std::vector<std::string> eal_args = config_.eal;
   eal_args.insert(eal_args.end(), options_.extra_eal_args.begin(), options_.extra_eal_args.end());
@@ -128,11 +169,11 @@ absl::Status Daemon::Setup() {
     absl::StatusOr<std::unique_ptr<EthdevPort>> port =
         EthdevPort::Open(config_.ports[i], tx_queues, pool_.get());
     if (!port.ok()) {
-      // A device that cannot be probed or lacks the queues asked for is a
-      // configuration problem: name where it came from.
-      return absl::Status(
-          port.status().code(),
-          absl::StrFormat("%s: ports[%d].devargs: %s", config_.source, i, port.status().message()));
+      // A device that cannot be probed, is taken, or lacks the queues or
+      // descriptors asked for is a configuration problem: name where it came
+      // from, and exit as for any bad configuration.
+      return absl::InvalidArgumentError(absl::StrFormat("%s: ports[%d].devargs: %s", config_.source,
+                                                        i, port.status().message()));
     }
     ports_.push_back(*std::move(port));
   }
@@ -149,18 +190,7 @@ absl::Status Daemon::Setup() {
                                            config_.forwarding.tx_retries);
   ZC_RETURN_IF_ERROR(dataplane_->Start());
 
-  if (!options_.metrics_address.empty()) {
-    ZC_ASSIGN_OR_RETURN(
-        metrics_, MetricsExposer::Start(options_.metrics_address, [this] { return Snapshot(); }));
-    std::fprintf(stderr, "zcswitchd: metrics on http://%s:%d/metrics\n",
-                 options_.metrics_address.substr(0, options_.metrics_address.rfind(':')).c_str(),
-                 metrics_->port());
-  }
-  if (!options_.control_socket.empty()) {
-    AddCommands();
-    ZC_ASSIGN_OR_RETURN(control_, ControlSocket::Listen(options_.control_socket, &commands_));
-    std::fprintf(stderr, "zcswitchd: control socket %s\n", control_->path().c_str());
-  }
+  running_.store(true, std::memory_order_release);
   std::fprintf(stderr, "zcswitchd: forwarding (%s) with %zu ports on %zu lcores\n",
                std::string(engine_->name()).c_str(), ports_.size(), dataplane_->num_lcores());
   return absl::OkStatus();
@@ -190,66 +220,6 @@ void Daemon::Serve() {
                shutdown_requested_ ? "shutdown command" : strsignal(g_stop_signal.load()));
 }
 
-void Daemon::AddCommands() {
-  commands_.Add("help", "", "list the commands",
-                [this](absl::Span<const std::string>) -> absl::StatusOr<CommandReply> {
-                  return CommandReply{nlohmann::json::object(), commands_.Help()};
-                });
-  commands_.Add("show port stats", "[NAME]", "per-port packets, bytes and drops by reason",
-                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-                  if (args.size() > 1)
-                    return absl::InvalidArgumentError("usage: show port stats [NAME]");
-                  SwitchSnapshot s = Snapshot();
-                  if (args.size() == 1 && args[0] != "all") {
-                    std::erase_if(s.ports,
-                                  [&](const PortSnapshot& p) { return p.name != args[0]; });
-                    if (s.ports.empty()) {
-                      return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
-                    }
-                  }
-                  nlohmann::json ports = nlohmann::json::array();
-                  for (const PortSnapshot& p : s.ports) {
-                    nlohmann::json drops = nlohmann::json::object();
-                    for (size_t r = 0; r < kNumDropReasons; ++r) {
-                      const auto reason = static_cast<DropReason>(r);
-                      drops[std::string(DropReasonName(reason))] = p.counters.drops(reason);
-                    }
-                    ports.push_back({{"name", p.name},
-                                     {"type", p.type},
-                                     {"link_up", p.link_up},
-                                     {"rx_packets", p.counters.rx_packets},
-                                     {"rx_bytes", p.counters.rx_bytes},
-                                     {"tx_packets", p.counters.tx_packets},
-                                     {"tx_bytes", p.counters.tx_bytes},
-                                     {"drops", drops}});
-                  }
-                  return CommandReply{{{"ports", ports}}, FormatPortStats(s, nullptr)};
-                });
-  commands_.Add("show lcore stats", "",
-                "per-lcore busy and idle cycles, packets, cycles per packet",
-                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-                  if (!args.empty()) return absl::InvalidArgumentError("usage: show lcore stats");
-                  const SwitchSnapshot s = Snapshot();
-                  nlohmann::json lcores = nlohmann::json::array();
-                  for (const LcoreSnapshot& l : s.lcores) {
-                    lcores.push_back({{"lcore", l.lcore_id},
-                                      {"rx_queues", l.rx_queues},
-                                      {"busy_cycles", l.sample.busy_cycles},
-                                      {"idle_cycles", l.sample.idle_cycles},
-                                      {"packets", l.sample.packets},
-                                      {"cycles_per_packet", l.sample.CyclesPerPacket()}});
-                  }
-                  return CommandReply{{{"lcores", lcores}, {"tsc_hz", s.tsc_hz}},
-                                      FormatLcoreStats(s, nullptr)};
-                });
-  commands_.Add("shutdown", "", "stop forwarding and exit (as SIGTERM does)",
-                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-                  if (!args.empty()) return absl::InvalidArgumentError("usage: shutdown");
-                  shutdown_requested_ = true;
-                  return CommandReply{nlohmann::json::object(), "shutting down\n"};
-                });
-}
-
 void Daemon::Teardown() {
   control_.reset();
   metrics_.reset();
@@ -261,6 +231,7 @@ void Daemon::Teardown() {
           "Final lcore statistics\n" + FormatLcoreStats(final_counters, nullptr));
     dataplane_.reset();
   }
+  running_.store(false, std::memory_order_release);
   engine_.reset();
   ports_.clear();
   pool_.reset();
@@ -269,6 +240,9 @@ void Daemon::Teardown() {
 
 SwitchSnapshot Daemon::Snapshot() const {
   SwitchSnapshot s;
+  // The metrics exposer's threads call this from before set-up is done; the
+  // port and lcore lists are only read once they stand.
+  if (!running_.load(std::memory_order_acquire)) return s;
   s.tsc = rte_rdtsc();
   s.tsc_hz = rte_get_tsc_hz();
   for (const auto& port : ports_) {

@@ -5,6 +5,7 @@
 #ifndef ZCSWITCH_APP_ZCSWITCHD_DAEMON_H_
 #define ZCSWITCH_APP_ZCSWITCHD_DAEMON_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,12 +47,12 @@ class Daemon {
  private:
   absl::Status CheckBuildable() const;
   absl::Status CheckLcores() const;
+  absl::Status ClaimSockets();
   absl::Status Setup();
   absl::StatusOr<std::unique_ptr<FwdEngine>> MakeEngine() const;
   void Serve();
   void Teardown();
   SwitchSnapshot Snapshot() const;
-  void AddCommands();
 
   Config config_;
   DaemonOptions options_;
@@ -65,6 +66,8 @@ class Daemon {
   CommandTable commands_;
   std::unique_ptr<ControlSocket> control_;
   bool shutdown_requested_ = false;
+  // Set once ports and lcores stand; cleared before they go.
+  std::atomic<bool> running_{false};
 };
 
 }  // namespace zcswitch

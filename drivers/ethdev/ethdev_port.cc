@@ -3,6 +3,8 @@
 #include <rte_bus.h>
 #include <rte_dev.h>
 
+#include <cstdio>
+
 #include "absl/strings/str_format.h"
 #include "lib/base/status_macros.h"
 
@@ -53,8 +55,20 @@ absl::StatusOr<std::unique_ptr<EthdevPort>> EthdevPort::Open(const PortConfig& c
   uint16_t port_id;
   ZC_ASSIGN_OR_RETURN(port_id, FindPort(config.devargs));
 
+  // Claim the port, so that no second zcswitch port (nor a device EAL's own
+  // --vdev already made) is driven from two places.
+  rte_eth_dev_owner owner{};
+  int rc = rte_eth_dev_owner_new(&owner.id);
+  if (rc != 0) return EthError(config.name, "rte_eth_dev_owner_new", rc);
+  std::snprintf(owner.name, sizeof(owner.name), "zcswitch:%s", config.name.c_str());
+  rc = rte_eth_dev_owner_set(port_id, &owner);
+  if (rc != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "port %s: device %s is already in use (%s)", config.name, config.devargs,
+        rte_strerror(-rc)));
+  }
   rte_eth_dev_info info;
-  int rc = rte_eth_dev_info_get(port_id, &info);
+  rc = rte_eth_dev_info_get(port_id, &info);
   if (rc != 0) return EthError(config.name, "rte_eth_dev_info_get", rc);
   // From here the object owns the device: an early return closes it.
   std::unique_ptr<EthdevPort> port(new EthdevPort(config, port_id, tx_queues, info.device));
@@ -67,6 +81,9 @@ absl::StatusOr<std::unique_ptr<EthdevPort>> EthdevPort::Open(const PortConfig& c
                         config.queues, tx_queues));
   }
   rte_eth_conf conf{};
+  // Jumbo frames arrive as mbuf chains; a device that can send chains must be
+  // told to, or it may pick a single-segment TX path.
+  conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
   rc = rte_eth_dev_configure(port_id, config.queues, tx_queues, &conf);
   if (rc != 0) return EthError(config.name, "rte_eth_dev_configure", rc);
   uint16_t rx_desc = config.rx_desc;

@@ -31,8 +31,6 @@ class EthdevPort : public Port {
   void Stop() override;
   void RefreshLink() override;
 
-  uint16_t port_id() const { return port_id_; }
-
  protected:
   uint16_t RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override {
     return rte_eth_rx_burst(port_id_, queue, pkts, n);

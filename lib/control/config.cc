@@ -346,6 +346,19 @@ absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& co
                                      config.ports[i].name, it->second));
     }
   }
+  // Two ports on one device would poll the same queues from two lcores.
+  absl::flat_hash_map<std::string, size_t> devices;
+  for (size_t i = 0; i < config.ports.size(); ++i) {
+    const PortConfig& port = config.ports[i];
+    if (port.type != PortType::kEthdev) continue;
+    const std::string device = port.devargs.substr(0, port.devargs.find(','));
+    auto [it, inserted] = devices.emplace(device, i);
+    if (!inserted) {
+      return r.Error(root["ports"][i]["devargs"], Reader::Index("ports", i) + ".devargs",
+                     absl::StrFormat("device %s is already used by ports[%d]", device,
+                                     it->second));
+    }
+  }
   absl::flat_hash_map<std::string, size_t> sockets;
   for (size_t i = 0; i < config.ports.size(); ++i) {
     const PortConfig& port = config.ports[i];
@@ -356,6 +369,11 @@ absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& co
           root["ports"][i]["socket"], Reader::Index("ports", i) + ".socket",
           absl::StrFormat("socket %s is already used by ports[%d]", port.socket, it->second));
     }
+  }
+  if (!config.forwarding.pairs.empty() && config.forwarding.mode != FwdMode::kIo) {
+    return r.Error(root["forwarding"]["pairs"], "forwarding.pairs",
+                   absl::StrFormat("only io mode uses pairs (mode is %s)",
+                                   FwdModeName(config.forwarding.mode)));
   }
   absl::flat_hash_map<std::string, size_t> paired;
   for (size_t i = 0; i < config.forwarding.pairs.size(); ++i) {
@@ -444,17 +462,6 @@ std::optional<FwdMode> ParseFwdMode(absl::string_view name) {
     if (FwdModeName(m) == name) return m;
   }
   return std::nullopt;
-}
-
-absl::string_view PortTypeName(PortType type) {
-  return type == PortType::kEthdev ? "ethdev" : "vhost-user";
-}
-
-int Config::PortIndex(absl::string_view name) const {
-  for (size_t i = 0; i < ports.size(); ++i) {
-    if (ports[i].name == name) return static_cast<int>(i);
-  }
-  return -1;
 }
 
 absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source) {

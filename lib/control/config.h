@@ -26,7 +26,6 @@ enum class VhostMode { kServer, kClient };
 
 absl::string_view FwdModeName(FwdMode mode);
 std::optional<FwdMode> ParseFwdMode(absl::string_view name);
-absl::string_view PortTypeName(PortType type);
 
 struct PortConfig {
   std::string name;
@@ -78,8 +77,6 @@ struct Config {
   ZcopyConfig zcopy;
   std::vector<PortConfig> ports;
 
-  // Index of the port called `name`, or -1.
-  int PortIndex(absl::string_view name) const;
 };
 
 // Parses YAML text; `source` names it in error messages.

@@ -56,7 +56,14 @@ absl::StatusOr<std::unique_ptr<ControlSocket>> ControlSocket::Listen(const std::
     return absl::AlreadyExistsError(
         absl::StrCat("control socket ", path, " is in use by another zcswitchd"));
   }
-  unlink(path.c_str());
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("control socket ", path, " exists and is not a socket"));
+    }
+    unlink(path.c_str());  // stale: nobody listens on it
+  }
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return Errno("socket", path);
   // Created 0600 from the start: no window in which others could connect.
@@ -81,13 +88,19 @@ void ControlSocket::Poll(int timeout_ms) {
   std::vector<pollfd> fds;
   fds.push_back({listen_fd_, POLLIN, 0});
   for (const Client& c : clients_) {
-    fds.push_back({c.fd, static_cast<short>(c.out.empty() ? POLLIN : POLLIN | POLLOUT), 0});
+    // A client that does not read its replies is not read from either, so
+    // its requests wait in its socket rather than in our memory.
+    short events = c.out.empty() ? 0 : POLLOUT;
+    if (!c.closing && c.out.size() < kMaxPendingReply) events |= POLLIN;
+    fds.push_back({c.fd, events, 0});
   }
   if (poll(fds.data(), fds.size(), timeout_ms) <= 0) return;
   // Clients first: Accept() may grow clients_.
   for (size_t i = 0; i < clients_.size(); ++i) {
     const short ev = fds[i + 1].revents;
-    if (ev & (POLLIN | POLLHUP | POLLERR)) Read(clients_[i]);
+    if (ev & (POLLIN | POLLHUP | POLLERR)) {
+      Read(clients_[i]);
+    }
     if (!clients_[i].out.empty()) Write(clients_[i]);
   }
   std::erase_if(clients_, [](const Client& c) {
@@ -104,7 +117,7 @@ void ControlSocket::Accept() {
     if (fd < 0) return;
     if (clients_.size() >= kMaxClients) {
       const std::string reply = ErrorReply("too many control clients");
-      (void)!write(fd, reply.data(), reply.size());
+      (void)!send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
       close(fd);
       continue;
     }
@@ -114,10 +127,14 @@ void ControlSocket::Accept() {
 
 void ControlSocket::Read(Client& c) {
   char buf[16384];
-  for (;;) {
+  // Bounded per call, so one chatty client cannot hold the control thread.
+  for (size_t taken = 0; taken < kMaxReadPerPoll; taken += sizeof(buf)) {
     const ssize_t n = read(c.fd, buf, sizeof(buf));
     if (n == 0) {
-      // The client is done sending; it still gets the replies it asked for.
+      // The client is done sending; it still gets the replies it asked for,
+      // including one for a last request without its newline.
+      if (!c.closing && !c.in.empty()) c.out += Handle(c.in);
+      c.in.clear();
       c.closing = true;
       return;
     }

@@ -26,6 +26,8 @@ class ControlSocket {
  public:
   static constexpr size_t kMaxLine = 1 << 20;
   static constexpr size_t kMaxClients = 256;
+  static constexpr size_t kMaxPendingReply = 1 << 20;
+  static constexpr size_t kMaxReadPerPoll = 256 << 10;
 
   // Creates the socket's directory if needed. A stale socket file (nobody
   // listening) is replaced; a live one is an error.
@@ -39,7 +41,6 @@ class ControlSocket {
   void Poll(int timeout_ms);
 
   const std::string& path() const { return path_; }
-  size_t clients() const { return clients_.size(); }
 
  private:
   struct Client {

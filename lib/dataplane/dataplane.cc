@@ -34,13 +34,6 @@ absl::Status Dataplane::Start() {
                           p->tx_queues(), workers_.size()));
     }
   }
-  for (const auto& w : workers_) {
-    if (w->lcore_id == rte_get_main_lcore() || !rte_lcore_is_enabled(w->lcore_id)) {
-      return absl::FailedPreconditionError(absl::StrFormat(
-          "lcore %d is not an EAL worker lcore (EAL's -l list less the main lcore %d)", w->lcore_id,
-          rte_get_main_lcore()));
-    }
-  }
   running_.store(true, std::memory_order_release);
   for (const auto& w : workers_) {
     const int rc = rte_eal_remote_launch(&Dataplane::LcoreMain, w.get(), w->lcore_id);
@@ -73,11 +66,10 @@ void Dataplane::Run(Worker& worker) {
   uint64_t prev = rte_rdtsc();
   while (running_.load(std::memory_order_acquire)) {
     uint64_t received = 0;
-    FwdEngine* engine = engine_.load(std::memory_order_acquire);
     for (const RxQueueRef& q : worker.queues) {
       const uint16_t n = ports_[q.port]->Receive(q.queue, pkts, kBurst);
       if (n == 0) continue;
-      engine->Forward(ctx, q.port, q.queue, pkts, n);
+      engine_->Forward(ctx, q.port, q.queue, pkts, n);
       received += n;
     }
     const uint64_t now = rte_rdtsc();

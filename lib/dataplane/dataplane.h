@@ -25,7 +25,8 @@ class Dataplane {
   static constexpr uint16_t kBurst = 32;
 
   // `ports` (index = port id) and `engine` must outlive the Dataplane.
-  // `lcores` are EAL lcore ids, none of them the main lcore.
+  // `lcores` are EAL worker lcore ids (enabled, not the main lcore): the
+  // caller checks, since it can say which configuration key was wrong.
   Dataplane(std::vector<Port*> ports, FwdEngine* engine, std::vector<unsigned> lcores,
             uint32_t tx_retries);
   ~Dataplane();
@@ -53,7 +54,7 @@ class Dataplane {
   void Run(Worker& worker);
 
   std::vector<Port*> ports_;
-  std::atomic<FwdEngine*> engine_;
+  FwdEngine* const engine_;
   uint32_t tx_retries_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> running_{false};

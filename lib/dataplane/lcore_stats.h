@@ -17,7 +17,6 @@ struct LcoreSample {
   uint64_t busy_cycles = 0;
   uint64_t idle_cycles = 0;
   uint64_t packets = 0;
-  uint64_t iterations = 0;
 
   // 0 when no packet was forwarded.
   double CyclesPerPacket() const {
@@ -30,7 +29,7 @@ struct LcoreSample {
   }
   friend LcoreSample operator-(const LcoreSample& later, const LcoreSample& earlier) {
     return {later.busy_cycles - earlier.busy_cycles, later.idle_cycles - earlier.idle_cycles,
-            later.packets - earlier.packets, later.iterations - earlier.iterations};
+            later.packets - earlier.packets};
   }
 };
 
@@ -38,7 +37,6 @@ struct alignas(64) LcoreCounters {
   Counter busy_cycles;
   Counter idle_cycles;
   Counter packets;
-  Counter iterations;
 
   // Charges one loop iteration of `cycles` that received `packets`.
   void Iteration(uint64_t cycles, uint64_t packets_received) {
@@ -48,11 +46,10 @@ struct alignas(64) LcoreCounters {
     } else {
       idle_cycles.Add(cycles);
     }
-    iterations.Add(1);
   }
 
   LcoreSample Sample() const {
-    return {busy_cycles.Read(), idle_cycles.Read(), packets.Read(), iterations.Read()};
+    return {busy_cycles.Read(), idle_cycles.Read(), packets.Read()};
   }
 };
 

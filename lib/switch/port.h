@@ -31,7 +31,7 @@ class Port {
 
   const std::string& name() const { return name_; }
   virtual absl::string_view type_name() const = 0;
-  // A one-line description for `show port info`: device, driver, MAC.
+  // A one-line description for logs and the CLI: device, driver, MAC, link.
   virtual std::string Describe() const = 0;
 
   uint16_t rx_queues() const { return stats_.rx_queues(); }

@@ -25,6 +25,9 @@ struct alignas(64) QueueCounters {
   void Drop(DropReason reason, uint64_t n) { drops[static_cast<size_t>(reason)].Add(n); }
 };
 
+static_assert(alignof(QueueCounters) == 64 && sizeof(QueueCounters) % 64 == 0,
+              "each queue's counters must own their cache lines");
+
 // A point-in-time copy of a port's counters (or of one queue's).
 struct PortCounters {
   uint64_t rx_packets = 0;

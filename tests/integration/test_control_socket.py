@@ -93,6 +93,33 @@ class ControlSocketTest(DaemonTestCase):
                 buf += chunk
         self.assertTrue(json.loads(buf)["ok"], buf)
 
+    def test_last_request_without_newline_is_answered(self):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(self.d.control_path)
+            s.sendall(b'{"command": ["help"]}')
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(10)
+            buf = b""
+            while chunk := s.recv(65536):
+                buf += chunk
+        self.assertTrue(json.loads(buf)["ok"], buf)
+
+    def test_client_that_never_reads_does_not_stall_others(self):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as hog:
+            hog.connect(self.d.control_path)
+            hog.setblocking(False)
+            request = b'{"command": ["help"]}\n' * 1000
+            sent = 0
+            deadline = time.time() + 5
+            while time.time() < deadline:  # until the daemon stops taking more
+                try:
+                    sent += hog.send(request)
+                except BlockingIOError:
+                    time.sleep(0.05)
+            self.assertGreater(sent, 0)
+            self.assertTrue(self.d.control("help")["ok"])
+        self.assertTrue(self.d.control("help")["ok"])
+
     def test_over_long_line_is_refused_and_daemon_carries_on(self):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.connect(self.d.control_path)
@@ -125,13 +152,23 @@ class ControlSocketTest(DaemonTestCase):
         self.assertIn("Final port statistics", self.d.stdout())
         self.assertFalse(os.path.exists(self.d.control_path))
 
-    def test_second_daemon_on_the_same_socket_is_refused(self):
+    def test_second_daemon_on_the_same_socket_is_refused_before_eal(self):
         r = self.run_daemon([f"--config={self.workdir}/zc.yaml", "--metrics_address=",
                              f"--control_socket={self.d.control_path}", "--",
                              "--file-prefix=zcsecond"])
-        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.returncode, 1)
         self.assertIn("is in use by another zcswitchd", r.stderr)
+        self.assertNotIn("EAL:", r.stderr)  # no device was touched
         self.assertTrue(self.d.control("help")["ok"])
+
+    def test_a_file_in_the_way_is_not_deleted(self):
+        path = self.write("not-a-socket", "precious")
+        r = self.run_daemon([f"--config={self.workdir}/zc.yaml", "--metrics_address=",
+                             f"--control_socket={path}"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("exists and is not a socket", r.stderr)
+        with open(path) as f:
+            self.assertEqual(f.read(), "precious")
 
 
 if __name__ == "__main__":

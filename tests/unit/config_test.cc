@@ -71,8 +71,6 @@ TEST(ConfigTest, ParsesEveryKey) {
   EXPECT_EQ(c->ports[1].devargs, "net_null0,no-rx=1");
   EXPECT_TRUE(c->ports[1].zcopy_ok);
   EXPECT_THAT(c->ports[1].trunk, ::testing::ElementsAre(10, 20));
-  EXPECT_EQ(c->PortIndex("uplink"), 1);
-  EXPECT_EQ(c->PortIndex("nope"), -1);
 }
 
 TEST(ConfigTest, DefaultsFollowTheDesign) {
@@ -151,7 +149,7 @@ TEST(ConfigTest, MissingPortInPair) {
 }
 
 TEST(ConfigTest, PortInTwoPairs) {
-  EXPECT_THAT(ErrorOf("forwarding: {pairs: [[a, b], [c, a]]}\nports:\n"
+  EXPECT_THAT(ErrorOf("forwarding: {mode: io, pairs: [[a, b], [c, a]]}\nports:\n"
                       "  - {name: a, type: ethdev, devargs: net_null0}\n"
                       "  - {name: b, type: ethdev, devargs: net_null1}\n"
                       "  - {name: c, type: ethdev, devargs: net_null2}\n"),
@@ -202,6 +200,19 @@ TEST(ConfigTest, DuplicateSocket) {
   EXPECT_THAT(ErrorOf("ports:\n  - {name: a, type: vhost-user, socket: /s}\n"
                       "  - {name: b, type: vhost-user, socket: /s}\n"),
               HasSubstr("ports[1].socket: socket /s is already used by ports[0]"));
+}
+
+TEST(ConfigTest, DuplicateDevice) {
+  EXPECT_THAT(ErrorOf("ports:\n  - {name: a, type: ethdev, devargs: 'net_null0,size=64'}\n"
+                      "  - {name: b, type: ethdev, devargs: net_null0}\n"),
+              HasSubstr("ports[1].devargs: device net_null0 is already used by ports[0]"));
+}
+
+TEST(ConfigTest, PairsOnlyInIoMode) {
+  EXPECT_THAT(ErrorOf("forwarding: {mode: macswap, pairs: [[a, b]]}\nports:\n"
+                      "  - {name: a, type: ethdev, devargs: net_null0}\n"
+                      "  - {name: b, type: ethdev, devargs: net_null1}\n"),
+              HasSubstr("forwarding.pairs: only io mode uses pairs (mode is macswap)"));
 }
 
 TEST(ConfigTest, DuplicateLcore) {

@@ -21,7 +21,7 @@ SwitchSnapshot Sample() {
   s.ports.push_back(p);
   LcoreSnapshot l;
   l.lcore_id = 3;
-  l.sample = {1234, 99, 42, 7};
+  l.sample = {1234, 99, 42};
   s.lcores.push_back(l);
   return s;
 }

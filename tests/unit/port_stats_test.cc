@@ -50,15 +50,11 @@ TEST(PortStatsTest, DifferenceIsWhatHappenedBetween) {
   EXPECT_EQ(sum, s.Total());
 }
 
-TEST(PortStatsTest, QueueCountersHaveTheirOwnCacheLines) {
-  EXPECT_EQ(alignof(QueueCounters), 64u);
-  EXPECT_EQ(sizeof(QueueCounters) % 64, 0u);
-}
-
 TEST(DropReasonTest, NamesAreDistinctAndStable) {
   EXPECT_EQ(DropReasonName(DropReason::kNoRoute), "no_route");
   EXPECT_EQ(DropReasonName(DropReason::kTxFull), "tx_full");
   EXPECT_EQ(DropReasonName(DropReason::kLinkDown), "link_down");
+  EXPECT_EQ(DropReasonName(DropReason::kRunt), "runt");
   for (size_t i = 0; i < kNumDropReasons; ++i) {
     for (size_t j = i + 1; j < kNumDropReasons; ++j) {
       EXPECT_NE(DropReasonName(static_cast<DropReason>(i)),

@@ -24,7 +24,7 @@ SwitchSnapshot Snap(uint64_t tsc, uint64_t rx, uint64_t busy, uint64_t pkts) {
   LcoreSnapshot l;
   l.lcore_id = 1;
   l.rx_queues = 2;
-  l.sample = {busy, 500, pkts, 10};
+  l.sample = {busy, 500, pkts};
   s.lcores.push_back(l);
   return s;
 }
