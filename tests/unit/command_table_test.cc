@@ -1,0 +1,70 @@
+#include "lib/control/command_table.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace zcswitch {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Records which command ran with which arguments.
+CommandHandler Recorder(std::string name, std::vector<std::string>& log) {
+  return [name, &log](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+    std::string entry = name;
+    for (const std::string& a : args) entry += " <" + a + ">";
+    log.push_back(entry);
+    return CommandReply{{{"ran", name}}, name};
+  };
+}
+
+std::vector<std::string> Words(std::initializer_list<const char*> words) {
+  return {words.begin(), words.end()};
+}
+
+TEST(CommandTableTest, LongestPrefixWinsAndGetsTheRest) {
+  std::vector<std::string> log;
+  CommandTable t;
+  t.Add("show", "WHAT", "generic show", Recorder("show", log));
+  t.Add("show port stats", "[NAME]", "port stats", Recorder("port-stats", log));
+  ASSERT_TRUE(t.Run(Words({"show", "port", "stats", "uplink"})).ok());
+  ASSERT_TRUE(t.Run(Words({"show", "port", "info"})).ok());
+  ASSERT_TRUE(t.Run(Words({"show", "port", "stats"})).ok());
+  EXPECT_THAT(log, ElementsAre("port-stats <uplink>", "show <port> <info>", "port-stats"));
+}
+
+TEST(CommandTableTest, UnknownCommandNamesItAndListsTheRest) {
+  std::vector<std::string> log;
+  CommandTable t;
+  t.Add("show port stats", "[NAME]", "port stats", Recorder("port-stats", log));
+  absl::StatusOr<CommandReply> r = t.Run(Words({"show", "ports"}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("unknown command \"show ports\""));
+  EXPECT_THAT(r.status().message(), HasSubstr("show port stats [NAME]"));
+  EXPECT_FALSE(t.Run({}).ok());
+  EXPECT_TRUE(log.empty());
+}
+
+TEST(CommandTableTest, HandlerErrorsPassThrough) {
+  CommandTable t;
+  t.Add("fail", "", "always fails", [](absl::Span<const std::string>) {
+    return absl::StatusOr<CommandReply>(absl::NotFoundError("no such thing"));
+  });
+  EXPECT_EQ(t.Run(Words({"fail"})).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(CommandTableTest, HelpListsEveryCommandWithUsage) {
+  std::vector<std::string> log;
+  CommandTable t;
+  t.Add("shutdown", "", "stop", Recorder("a", log));
+  t.Add("show lcore stats", "", "lcores", Recorder("b", log));
+  const std::string help = t.Help();
+  EXPECT_THAT(help, HasSubstr("shutdown"));
+  EXPECT_THAT(help, HasSubstr("show lcore stats"));
+  EXPECT_THAT(help, HasSubstr("lcores"));
+}
+
+}  // namespace
+}  // namespace zcswitch
