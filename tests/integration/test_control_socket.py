@@ -81,27 +81,25 @@ class ControlSocketTest(DaemonTestCase):
         replies = [json.loads(l) for l in buf.splitlines()]
         self.assertEqual([r["ok"] for r in replies], [True, False, True])
 
-    def test_client_that_closes_its_side_still_gets_the_reply(self):
-        # As `echo ... | socat - UNIX-CONNECT:...` does.
+    def send_then_half_close(self, data):
+        """Sends `data`, closes the sending side, returns all the daemon said."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.connect(self.d.control_path)
-            s.sendall(b'{"command": ["show", "port", "stats", "sink"]}\n')
+            s.sendall(data)
             s.shutdown(socket.SHUT_WR)
             s.settimeout(10)
             buf = b""
             while chunk := s.recv(65536):
                 buf += chunk
+        return buf
+
+    def test_client_that_closes_its_side_still_gets_the_reply(self):
+        # As `echo ... | socat - UNIX-CONNECT:...` does.
+        buf = self.send_then_half_close(b'{"command": ["show", "port", "stats", "sink"]}\n')
         self.assertTrue(json.loads(buf)["ok"], buf)
 
     def test_last_request_without_newline_is_answered(self):
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.connect(self.d.control_path)
-            s.sendall(b'{"command": ["help"]}')
-            s.shutdown(socket.SHUT_WR)
-            s.settimeout(10)
-            buf = b""
-            while chunk := s.recv(65536):
-                buf += chunk
+        buf = self.send_then_half_close(b'{"command": ["help"]}')
         self.assertTrue(json.loads(buf)["ok"], buf)
 
     def test_client_that_never_reads_does_not_stall_others(self):
