@@ -1,8 +1,13 @@
 # zcswitch: the two commands that matter are `make run` and `make test`.
 # Both install what is missing (Debian 12, as root), build, and go.
 
+SHELL          := /bin/bash
 BUILD_DIR      ?= build
 SANITIZE_DIR   ?= build-sanitize
+FUZZ_DIR       ?= build-fuzz
+# Seconds each fuzz target runs: in `make test` and alone (`make fuzz`).
+FUZZ_SECONDS   ?= 20
+FUZZ_TARGETS   = desc_chain
 CONFIG         ?= config/demo.yaml
 STATS_PERIOD   ?= 2
 # make run DURATION=10 stops the demo after 10 s (SIGINT) instead of Ctrl-C.
@@ -12,7 +17,7 @@ CTEST_FLAGS    ?= --output-on-failure
 
 CMAKE_CONFIGURE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build run test unit-test sanitize docker-test bench clean
+.PHONY: all deps build run test unit-test sanitize fuzz docker-test clean
 
 all: build
 
@@ -35,9 +40,9 @@ else
 	  --stats_period=$(STATS_PERIOD) || [ $$? -eq 124 ]
 endif
 
-# Unit tests, integration tests with the real daemon, then the same under
-# AddressSanitizer and UndefinedBehaviorSanitizer.
-test: build sanitize
+# The fuzz targets for a while, unit and integration tests under
+# AddressSanitizer and UndefinedBehaviorSanitizer, then the Release build's.
+test: build fuzz sanitize
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
 
 unit-test: build
@@ -51,10 +56,25 @@ sanitize: deps
 	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_FLAGS)
 
+# libFuzzer targets (clang, ASan, UBSan), each run FUZZ_SECONDS from its
+# committed corpus; new inputs go to $(FUZZ_DIR)/corpus, crashes fail the run.
+fuzz: deps
+	@[ -f $(FUZZ_DIR)/build.ninja ] || CC=clang CXX=clang++ cmake -S . -G Ninja -B $(FUZZ_DIR) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZCSWITCH_FUZZ=ON -DZCSWITCH_TESTS=OFF
+	ninja -C $(FUZZ_DIR) -j $(JOBS) $(addsuffix _fuzz,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_DIR)/bin/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ -print_final_stats=1 \
+	    $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E '^(#[0-9]+\s+DONE|==|stat::number_of_executed_units|SUMMARY)' ; \
+	  [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
+	done
+
 # Build the container image (base image made locally by debootstrap) and run
 # `make test` inside it with virtual PMDs and --no-huge.
 docker-test:
 	scripts/docker-test.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)
