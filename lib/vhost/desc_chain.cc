@@ -47,12 +47,13 @@ ChainError WalkTable(const GuestMemory& memory, const VringDesc* table, uint32_t
           reinterpret_cast<const VringDesc*>(memory.GpaToHva(desc.addr, desc.len));
       if (indirect == nullptr) return ChainError::kOutsideMemory;
       // The spec says an indirect descriptor is the whole chain.
-      return WalkTable(memory, indirect, desc.len / sizeof(VringDesc), 0, false, direction,
-                       total, out);
+      return WalkTable(memory, indirect, desc.len / sizeof(VringDesc), 0, false, direction, total,
+                       out);
     }
     if ((desc.flags & kVringDescFWrite) != want_write) return ChainError::kWrongDirection;
     if (desc.len != 0) {
-      if (const ChainError e = AddBuffer(memory, desc.addr, desc.len, out); e != ChainError::kNone) {
+      if (const ChainError e = AddBuffer(memory, desc.addr, desc.len, out);
+          e != ChainError::kNone) {
         return e;
       }
       total += desc.len;
@@ -68,10 +69,9 @@ ChainError WalkTable(const GuestMemory& memory, const VringDesc* table, uint32_t
 }  // namespace
 
 absl::string_view ChainErrorName(ChainError error) {
-  constexpr absl::string_view kNames[] = {
-      "ok",
+  constexpr absl::string_view kNames[] = {"ok",
 #define ZCSWITCH_CHAIN_NAME(e, name, help) name,
-      ZCSWITCH_CHAIN_ERRORS(ZCSWITCH_CHAIN_NAME)
+                                          ZCSWITCH_CHAIN_ERRORS(ZCSWITCH_CHAIN_NAME)
 #undef ZCSWITCH_CHAIN_NAME
   };
   return kNames[static_cast<size_t>(error)];
@@ -83,8 +83,7 @@ ChainError WalkChain(const GuestMemory& memory, const VringDesc* table, uint16_t
   out.head = head;
   out.num_segments = 0;
   uint64_t total = 0;
-  const ChainError e =
-      WalkTable(memory, table, queue_size, head, true, direction, total, out);
+  const ChainError e = WalkTable(memory, table, queue_size, head, true, direction, total, out);
   out.total_len = static_cast<uint32_t>(
       total < std::numeric_limits<uint32_t>::max() ? total : std::numeric_limits<uint32_t>::max());
   return e;

@@ -26,16 +26,16 @@
 namespace zcswitch {
 
 // X(enumerator, name, description)
-#define ZCSWITCH_CHAIN_ERRORS(X)                                                    \
-  X(kHeadOutOfRange, "head_out_of_range", "head index beyond the queue size")       \
-  X(kNextOutOfRange, "next_out_of_range", "next index beyond its table")            \
-  X(kTooLong, "chain_too_long", "more descriptors than the table has (a loop)")     \
-  X(kNestedIndirect, "nested_indirect", "an indirect table inside an indirect one") \
-  X(kIndirectWithNext, "indirect_with_next", "a descriptor both indirect and NEXT") \
-  X(kBadIndirectLength, "bad_indirect_length", "indirect table length not n * 16")  \
-  X(kOutsideMemory, "outside_memory", "a buffer or table outside guest memory")     \
+#define ZCSWITCH_CHAIN_ERRORS(X)                                                          \
+  X(kHeadOutOfRange, "head_out_of_range", "head index beyond the queue size")             \
+  X(kNextOutOfRange, "next_out_of_range", "next index beyond its table")                  \
+  X(kTooLong, "chain_too_long", "more descriptors than the table has (a loop)")           \
+  X(kNestedIndirect, "nested_indirect", "an indirect table inside an indirect one")       \
+  X(kIndirectWithNext, "indirect_with_next", "a descriptor both indirect and NEXT")       \
+  X(kBadIndirectLength, "bad_indirect_length", "indirect table length not n * 16")        \
+  X(kOutsideMemory, "outside_memory", "a buffer or table outside guest memory")           \
   X(kWrongDirection, "wrong_direction", "device-writable where readable is due, or back") \
-  X(kTooManySegments, "too_many_segments", "more pieces than a chain may have")     \
+  X(kTooManySegments, "too_many_segments", "more pieces than a chain may have")           \
   X(kTooLarge, "too_large", "more bytes than a packet may have")
 
 enum class ChainError : uint8_t {

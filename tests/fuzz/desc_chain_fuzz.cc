@@ -52,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint16_t queue_size, head;
   std::memcpy(&queue_size, data, 2);
   std::memcpy(&head, data + 2, 2);
-  const auto direction = (data[4] & 1) ? ChainDirection::kDeviceWrites : ChainDirection::kDeviceReads;
+  const auto direction =
+      (data[4] & 1) ? ChainDirection::kDeviceWrites : ChainDirection::kDeviceReads;
   // The table must fit in region 0, as the queue set-up guarantees.
   queue_size = static_cast<uint16_t>(1 + queue_size % (kRegionBytes / sizeof(VringDesc)));
 

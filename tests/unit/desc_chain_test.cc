@@ -29,8 +29,7 @@ class DescChainTest : public ::testing::Test {
     auto m = GuestMemory::Map(regions, fds);
     ASSERT_TRUE(m.ok()) << m.status();
     memory_ = *m;
-    table_ = reinterpret_cast<VringDesc*>(
-        memory_->GpaToHva(kTableGpa, DescTableBytes(kQueueSize)));
+    table_ = reinterpret_cast<VringDesc*>(memory_->GpaToHva(kTableGpa, DescTableBytes(kQueueSize)));
   }
 
   ChainError Walk(uint16_t head, ChainDirection dir = ChainDirection::kDeviceReads) {
@@ -124,7 +123,8 @@ TEST_F(DescChainTest, LoopsAreCaught) {
 TEST_F(DescChainTest, ChainAsLongAsTheQueueIsAllowedOneMoreIsNot) {
   constexpr uint16_t kSize = 8;
   for (uint16_t i = 0; i < kSize; ++i) {
-    table_[i] = {0x20000 + i * 64ull, 64, static_cast<uint16_t>(i + 1 < kSize ? kVringDescFNext : 0),
+    table_[i] = {0x20000 + i * 64ull, 64,
+                 static_cast<uint16_t>(i + 1 < kSize ? kVringDescFNext : 0),
                  static_cast<uint16_t>(i + 1)};
   }
   EXPECT_EQ(WalkChain(*memory_, table_, kSize, 0, ChainDirection::kDeviceReads, chain_),
@@ -219,7 +219,8 @@ TEST(ChainErrorTest, NamesAreDistinct) {
   EXPECT_EQ(ChainErrorName(ChainError::kTooLong), "chain_too_long");
   for (size_t i = 0; i <= kNumChainErrors; ++i) {
     for (size_t j = i + 1; j <= kNumChainErrors; ++j) {
-      EXPECT_NE(ChainErrorName(static_cast<ChainError>(i)), ChainErrorName(static_cast<ChainError>(j)));
+      EXPECT_NE(ChainErrorName(static_cast<ChainError>(i)),
+                ChainErrorName(static_cast<ChainError>(j)));
     }
   }
 }

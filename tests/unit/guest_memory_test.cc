@@ -106,7 +106,7 @@ TEST(GuestMemoryTest, ClosesFdsAndUnmapsWithTheLastReference) {
   EXPECT_FALSE(FdOpen(fd));
   EXPECT_TRUE(Mapped("zc-gm-lifetime"));
   std::shared_ptr<const GuestMemory> queue_ref = *m;  // e.g. a queue still running
-  m = absl::InternalError("table replaced");           // the table's own reference goes
+  m = absl::InternalError("table replaced");          // the table's own reference goes
   EXPECT_TRUE(Mapped("zc-gm-lifetime"));
   queue_ref->GpaToHva(0, 1)[0] = 1;  // still usable
   queue_ref.reset();
