@@ -8,7 +8,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <thread>
 
 #include "absl/strings/str_format.h"
 #include "drivers/ethdev/ethdev_port.h"
@@ -203,11 +202,9 @@ void Daemon::Serve() {
   auto next_stats = Clock::now() + period;
   SwitchSnapshot last = Snapshot();
   while (g_stop_signal.load() == 0 && !shutdown_requested_) {
-    if (control_ != nullptr) {
-      control_->Poll(100);
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    std::vector<PollSource*> sources;
+    if (control_ != nullptr) sources.push_back(control_.get());
+    PollOnce(sources, 100);
     for (auto& port : ports_) port->RefreshLink();
     if (options_.stats_period_s > 0 && Clock::now() >= next_stats) {
       next_stats += period;

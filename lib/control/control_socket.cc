@@ -84,8 +84,7 @@ ControlSocket::~ControlSocket() {
   unlink(path_.c_str());
 }
 
-void ControlSocket::Poll(int timeout_ms) {
-  std::vector<pollfd> fds;
+void ControlSocket::AddFds(std::vector<pollfd>& fds) {
   fds.push_back({listen_fd_, POLLIN, 0});
   for (const Client& c : clients_) {
     // A client that does not read its replies is not read from either, so
@@ -94,13 +93,13 @@ void ControlSocket::Poll(int timeout_ms) {
     if (!c.closing && c.out.size() < kMaxPendingReply) events |= POLLIN;
     fds.push_back({c.fd, events, 0});
   }
-  if (poll(fds.data(), fds.size(), timeout_ms) <= 0) return;
+}
+
+void ControlSocket::Dispatch(absl::Span<const pollfd> fds) {
   // Clients first: Accept() may grow clients_.
-  for (size_t i = 0; i < clients_.size(); ++i) {
+  for (size_t i = 0; i < clients_.size() && i + 1 < fds.size(); ++i) {
     const short ev = fds[i + 1].revents;
-    if (ev & (POLLIN | POLLHUP | POLLERR)) {
-      Read(clients_[i]);
-    }
+    if (ev & (POLLIN | POLLHUP | POLLERR)) Read(clients_[i]);
     if (!clients_[i].out.empty()) Write(clients_[i]);
   }
   std::erase_if(clients_, [](const Client& c) {

@@ -8,8 +8,7 @@
 // Malformed JSON, unknown commands and bad arguments get an error reply and
 // the connection stays open; a line longer than kMaxLine gets an error reply
 // and the connection is closed. Many clients are served at once, from the
-// control thread, without blocking it: Poll() serves what is ready and
-// returns.
+// control thread's PollOnce(), without blocking it.
 #ifndef ZCSWITCH_LIB_CONTROL_CONTROL_SOCKET_H_
 #define ZCSWITCH_LIB_CONTROL_CONTROL_SOCKET_H_
 
@@ -19,10 +18,11 @@
 
 #include "absl/status/statusor.h"
 #include "lib/control/command_table.h"
+#include "lib/control/poll_loop.h"
 
 namespace zcswitch {
 
-class ControlSocket {
+class ControlSocket : public PollSource {
  public:
   static constexpr size_t kMaxLine = 1 << 20;
   static constexpr size_t kMaxClients = 256;
@@ -33,12 +33,12 @@ class ControlSocket {
   // listening) is replaced; a live one is an error.
   static absl::StatusOr<std::unique_ptr<ControlSocket>> Listen(const std::string& path,
                                                                const CommandTable* commands);
-  ~ControlSocket();
+  ~ControlSocket() override;
   ControlSocket(const ControlSocket&) = delete;
   ControlSocket& operator=(const ControlSocket&) = delete;
 
-  // Waits up to `timeout_ms` for activity and serves it.
-  void Poll(int timeout_ms);
+  void AddFds(std::vector<pollfd>& fds) override;
+  void Dispatch(absl::Span<const pollfd> fds) override;
 
   const std::string& path() const { return path_; }
 
