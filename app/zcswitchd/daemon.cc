@@ -163,6 +163,7 @@ absl::Status Daemon::Setup() {
   ZC_RETURN_IF_ERROR(CheckLcores());
 
   ZC_ASSIGN_OR_RETURN(pool_, CreateMbufPool("zc_mbufs", PoolSize(config_), rte_socket_id()));
+  ZC_ASSIGN_OR_RETURN(quiescence_, Quiescence::Create(config_.forwarding.lcores.size()));
   const auto tx_queues = static_cast<uint16_t>(config_.forwarding.lcores.size());
   for (size_t i = 0; i < config_.ports.size(); ++i) {
     absl::StatusOr<std::unique_ptr<EthdevPort>> port =
@@ -186,7 +187,7 @@ absl::Status Daemon::Setup() {
   std::vector<Port*> ports;
   for (auto& port : ports_) ports.push_back(port.get());
   dataplane_ = std::make_unique<Dataplane>(ports, engine_.get(), config_.forwarding.lcores,
-                                           config_.forwarding.tx_retries);
+                                           config_.forwarding.tx_retries, quiescence_.get());
   ZC_RETURN_IF_ERROR(dataplane_->Start());
 
   running_.store(true, std::memory_order_release);
@@ -231,6 +232,7 @@ void Daemon::Teardown() {
   running_.store(false, std::memory_order_release);
   engine_.reset();
   ports_.clear();
+  quiescence_.reset();
   pool_.reset();
   eal_.reset();
 }

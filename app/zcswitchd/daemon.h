@@ -17,6 +17,7 @@
 #include "lib/control/control_socket.h"
 #include "lib/dataplane/dataplane.h"
 #include "lib/dataplane/mbuf_pool.h"
+#include "lib/dataplane/quiescence.h"
 #include "lib/dataplane/switch_snapshot.h"
 #include "lib/metrics/metrics_exposer.h"
 #include "lib/switch/fwd_engine.h"
@@ -59,6 +60,7 @@ class Daemon {
   // Declared in the order they come up; destroyed in reverse.
   std::unique_ptr<EalSession> eal_;
   MbufPool pool_;
+  std::unique_ptr<Quiescence> quiescence_;
   std::vector<std::unique_ptr<Port>> ports_;
   std::unique_ptr<FwdEngine> engine_;
   std::unique_ptr<Dataplane> dataplane_;

@@ -9,8 +9,8 @@
 namespace zcswitch {
 
 Dataplane::Dataplane(std::vector<Port*> ports, FwdEngine* engine, std::vector<unsigned> lcores,
-                     uint32_t tx_retries)
-    : ports_(std::move(ports)), engine_(engine), tx_retries_(tx_retries) {
+                     uint32_t tx_retries, Quiescence* quiescence)
+    : ports_(std::move(ports)), engine_(engine), quiescence_(quiescence), tx_retries_(tx_retries) {
   std::vector<uint16_t> rx_queues;
   for (Port* p : ports_) rx_queues.push_back(p->rx_queues());
   std::vector<std::vector<RxQueueRef>> assignment = AssignRxQueues(rx_queues, lcores.size());
@@ -63,6 +63,7 @@ int Dataplane::LcoreMain(void* arg) {
 void Dataplane::Run(Worker& worker) {
   const FwdContext ctx{absl::MakeConstSpan(ports_), worker.index, tx_retries_};
   rte_mbuf* pkts[kBurst];
+  quiescence_->Online(worker.index);
   uint64_t prev = rte_rdtsc();
   while (running_.load(std::memory_order_acquire)) {
     uint64_t received = 0;
@@ -72,10 +73,13 @@ void Dataplane::Run(Worker& worker) {
       engine_->Forward(ctx, q.port, q.queue, pkts, n);
       received += n;
     }
+    // Between iterations this lcore holds nothing the control plane may free.
+    quiescence_->Quiescent(worker.index);
     const uint64_t now = rte_rdtsc();
     worker.counters.Iteration(now - prev, received);
     prev = now;
   }
+  quiescence_->Offline(worker.index);
 }
 
 }  // namespace zcswitch

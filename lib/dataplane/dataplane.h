@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "lib/dataplane/lcore_stats.h"
 #include "lib/dataplane/queue_assignment.h"
+#include "lib/dataplane/quiescence.h"
 #include "lib/switch/fwd_engine.h"
 #include "lib/switch/port.h"
 
@@ -27,8 +28,9 @@ class Dataplane {
   // `ports` (index = port id) and `engine` must outlive the Dataplane.
   // `lcores` are EAL worker lcore ids (enabled, not the main lcore): the
   // caller checks, since it can say which configuration key was wrong.
+  // Loop i reports its quiescent states to `quiescence` as id i.
   Dataplane(std::vector<Port*> ports, FwdEngine* engine, std::vector<unsigned> lcores,
-            uint32_t tx_retries);
+            uint32_t tx_retries, Quiescence* quiescence);
   ~Dataplane();
 
   // Launches the loops. Every port must have a TX queue per lcore.
@@ -55,6 +57,7 @@ class Dataplane {
 
   std::vector<Port*> ports_;
   FwdEngine* const engine_;
+  Quiescence* const quiescence_;
   uint32_t tx_retries_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> running_{false};
