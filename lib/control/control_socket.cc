@@ -13,22 +13,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lib/base/unix_listener.h"
 
 namespace zcswitch {
 namespace {
-
-absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::UnavailableError(
-      absl::StrCat("control socket ", path, ": ", what, ": ", std::strerror(errno)));
-}
-
-bool SomeoneListens(const sockaddr_un& addr) {
-  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  const bool live = connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return live;
-}
 
 std::string ErrorReply(absl::string_view message) {
   return nlohmann::json{{"ok", false}, {"error", message}}.dump() + "\n";
@@ -38,44 +26,9 @@ std::string ErrorReply(absl::string_view message) {
 
 absl::StatusOr<std::unique_ptr<ControlSocket>> ControlSocket::Listen(const std::string& path,
                                                                      const CommandTable* commands) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(absl::StrCat("control socket path \"", path, "\" must be 1-",
-                                                   sizeof(addr.sun_path) - 1, " characters"));
-  }
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat("control socket ", path, ": cannot create ",
-                                               dir.string(), ": ", ec.message()));
-  }
-  if (SomeoneListens(addr)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("control socket ", path, " is in use by another zcswitchd"));
-  }
-  struct stat st;
-  if (lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("control socket ", path, " exists and is not a socket"));
-    }
-    unlink(path.c_str());  // stale: nobody listens on it
-  }
-  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Errno("socket", path);
-  // Created 0600 from the start: no window in which others could connect.
-  const mode_t old_mask = umask(0177);
-  const int bound = bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
-  umask(old_mask);
-  if (bound != 0 || listen(fd, 128) != 0) {
-    absl::Status s = Errno(bound != 0 ? "bind" : "listen", path);
-    close(fd);
-    return s;
-  }
-  return std::unique_ptr<ControlSocket>(new ControlSocket(path, fd, commands));
+  absl::StatusOr<int> fd = ListenUnix(path, 0600, "control socket");
+  if (!fd.ok()) return fd.status();
+  return std::unique_ptr<ControlSocket>(new ControlSocket(path, *fd, commands));
 }
 
 ControlSocket::~ControlSocket() {

@@ -42,6 +42,9 @@ class SplitQueue {
   uint16_t AvailCount();
   // The next available head. Only after AvailCount() said there is one.
   uint16_t PopAvail();
+  // Gives back the last `n` heads popped (not yet pushed as used), to be
+  // taken again later.
+  void UndoPop(uint16_t n) { next_avail_ = static_cast<uint16_t>(next_avail_ - n); }
 
   // Returns buffer `head` with `len` bytes written into it. Seen by the driver
   // only after PublishUsed().

@@ -155,7 +155,7 @@ class ControlSocketTest(DaemonTestCase):
                              f"--control_socket={self.d.control_path}", "--",
                              "--file-prefix=zcsecond"])
         self.assertEqual(r.returncode, 1)
-        self.assertIn("is in use by another zcswitchd", r.stderr)
+        self.assertIn("is in use by another process", r.stderr)
         self.assertNotIn("EAL:", r.stderr)  # no device was touched
         self.assertTrue(self.d.control("help")["ok"])
 

@@ -1,0 +1,112 @@
+// The back-end side of one vhost-user connection: feature negotiation, the
+// memory table, and each vring's configuration, driven by front-end messages.
+//
+// The device decides when a vring is live (memory mapped, size and addresses
+// set, started by a kick, enabled) and tells its VringOwner to start or stop
+// using it; the owner (the port) publishes the vring to the data path and,
+// when told to stop, unpublishes it and waits for quiescence before it
+// answers. The device never touches the rings itself. It is socket-agnostic:
+// HandleMessage() takes a validated Message and returns the reply to send.
+#ifndef ZCSWITCH_LIB_VHOST_VHOST_USER_DEVICE_H_
+#define ZCSWITCH_LIB_VHOST_VHOST_USER_DEVICE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/vhost/guest_memory.h"
+#include "lib/vhost/split_queue.h"
+#include "lib/vhost/vhost_user_message.h"
+
+namespace zcswitch {
+
+// Feature bits (virtio 1.x and vhost-user).
+inline constexpr uint64_t kVirtioNetFMrgRxbuf = 1ull << 15;
+inline constexpr uint64_t kVirtioNetFMq = 1ull << 22;
+inline constexpr uint64_t kVirtioRingFIndirectDesc = 1ull << 28;
+inline constexpr uint64_t kVirtioRingFEventIdx = 1ull << 29;
+inline constexpr uint64_t kVhostUserFProtocolFeatures = 1ull << 30;
+inline constexpr uint64_t kVirtioFVersion1 = 1ull << 32;
+
+inline constexpr uint64_t kProtocolFMq = 1ull << 0;
+inline constexpr uint64_t kProtocolFReplyAck = 1ull << 3;
+
+// A vring as the front-end configured it.
+struct VringConfig {
+  uint16_t size = 0;
+  bool addrs_set = false;
+  SplitQueueAddrs addrs{};
+  uint16_t base = 0;  // next avail index to take
+  int kick_fd = -1;
+  int call_fd = -1;  // -1: the front-end polls, no notifications
+  int err_fd = -1;
+  bool started = false;  // a kick arrived and the ring was not stopped since
+  bool enabled = false;
+};
+
+// What the device needs from whoever runs the vrings.
+class VringOwner {
+ public:
+  virtual ~VringOwner() = default;
+  // Vring `index` may now be used with this configuration and memory.
+  virtual absl::Status StartVring(uint16_t index, const VringConfig& config,
+                                  std::shared_ptr<const GuestMemory> memory) = 0;
+  // Vring `index` must no longer be used once this returns; the result is
+  // the next avail index the data path would have taken.
+  virtual uint16_t StopVring(uint16_t index) = 0;
+};
+
+class VhostUserDevice {
+ public:
+  struct Reply {
+    uint32_t request;
+    std::vector<uint8_t> payload;
+  };
+
+  // `queue_pairs`: how many RX/TX pairs the port has (vrings 0 .. 2n-1).
+  VhostUserDevice(uint16_t queue_pairs, VringOwner* owner);
+  ~VhostUserDevice();
+
+  // The features offered to front-ends.
+  uint64_t offered_features() const { return offered_features_; }
+  uint64_t features() const { return features_; }
+  bool live(uint16_t vring) const { return live_[vring]; }
+  uint16_t num_vrings() const { return static_cast<uint16_t>(vrings_.size()); }
+  const GuestMemory* memory() const { return memory_.get(); }
+
+  // Handles a message that passed ValidateMessage(). An error means the
+  // connection must be closed; a reply (also an error's NACK, when the
+  // front-end asked for one) is returned to be sent first.
+  struct Result {
+    absl::Status status;
+    std::optional<Reply> reply;
+  };
+  Result HandleMessage(Message& message);
+
+  // The connection is gone: stops every live vring and forgets all state.
+  void Reset();
+
+ private:
+  absl::StatusOr<std::optional<Reply>> Dispatch(Message& m);
+  absl::StatusOr<uint16_t> VringIndex(uint64_t index) const;
+  // Starts or stops vring `index` to match its configuration.
+  absl::Status Reconcile(uint16_t index);
+  void StopIfLive(uint16_t index);
+  absl::Status SetMemTable(Message& m);
+
+  const uint16_t queue_pairs_;
+  VringOwner* const owner_;
+  const uint64_t offered_features_;
+  const uint64_t offered_protocol_features_;
+  uint64_t features_ = 0;
+  uint64_t protocol_features_ = 0;
+  std::shared_ptr<const GuestMemory> memory_;
+  std::vector<VringConfig> vrings_;
+  std::vector<bool> live_;
+};
+
+}  // namespace zcswitch
+
+#endif  // ZCSWITCH_LIB_VHOST_VHOST_USER_DEVICE_H_

@@ -1,0 +1,199 @@
+#include "lib/vhost/virtio_net.h"
+
+#include <sys/eventfd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace zcswitch {
+namespace {
+
+constexpr uint32_t kHdrLen = sizeof(VirtioNetHdr);
+// A packet may spread over at most this many receive buffers.
+constexpr uint16_t kMaxBuffersPerPacket = 64;
+
+void Notify(LiveVring& v) {
+  v.queue.PublishUsed();
+  if (v.call_fd >= 0 && v.queue.NeedsNotify()) {
+    eventfd_write(v.call_fd, 1);
+    v.counters->calls.Add(1);
+  }
+}
+
+// Copies the chain's bytes from `skip` on into a new mbuf chain from `pool`.
+rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, rte_mempool* pool) {
+  rte_mbuf* head = rte_pktmbuf_alloc(pool);
+  if (head == nullptr) return nullptr;
+  rte_mbuf* tail = head;
+  for (uint16_t s = 0; s < chain.num_segments; ++s) {
+    const uint8_t* src = chain.segments[s].data;
+    uint32_t left = chain.segments[s].len;
+    if (skip >= left) {
+      skip -= left;
+      continue;
+    }
+    src += skip;
+    left -= skip;
+    skip = 0;
+    while (left > 0) {
+      if (rte_pktmbuf_tailroom(tail) == 0) {
+        rte_mbuf* next = rte_pktmbuf_alloc(pool);
+        if (next == nullptr) {
+          rte_pktmbuf_free(head);
+          return nullptr;
+        }
+        tail->next = next;
+        tail = next;
+        ++head->nb_segs;
+      }
+      const uint32_t n = std::min<uint32_t>(left, rte_pktmbuf_tailroom(tail));
+      std::memcpy(rte_pktmbuf_mtod_offset(tail, uint8_t*, tail->data_len), src, n);
+      tail->data_len += n;
+      head->pkt_len += n;
+      src += n;
+      left -= n;
+    }
+  }
+  return head;
+}
+
+// Where the next bytes of a packet go in the receive buffers.
+struct Cursor {
+  const Chain* chain;
+  uint16_t segment = 0;
+  uint32_t offset = 0;  // in the segment
+  uint32_t written = 0;  // in the whole chain
+
+  // Copies up to `len` bytes; returns how many fitted.
+  uint32_t Write(const uint8_t* src, uint32_t len) {
+    uint32_t done = 0;
+    while (done < len && segment < chain->num_segments) {
+      const ChainSegment& seg = chain->segments[segment];
+      const uint32_t n = std::min(len - done, seg.len - offset);
+      std::memcpy(seg.data + offset, src + done, n);
+      done += n;
+      offset += n;
+      if (offset == seg.len) {
+        ++segment;
+        offset = 0;
+      }
+    }
+    written += done;
+    return done;
+  }
+};
+
+}  // namespace
+
+uint16_t DequeueBurst(LiveVring& v, rte_mempool* pool, rte_mbuf** pkts, uint16_t n) {
+  const uint16_t avail = std::min(v.queue.AvailCount(), n);
+  uint16_t got = 0;
+  for (uint16_t i = 0; i < avail; ++i) {
+    const uint16_t head = v.queue.PopAvail();
+    const ChainError e = WalkChain(*v.memory, v.queue.desc_table(), v.queue.size(), head,
+                                   ChainDirection::kDeviceReads, v.chain);
+    if (e != ChainError::kNone) {
+      v.counters->bad_chains[static_cast<size_t>(e)].Add(1);
+    } else if (v.chain.total_len <= kHdrLen) {
+      v.counters->short_packet.Add(1);
+    } else if (rte_mbuf* m = CopyOut(v.chain, kHdrLen, pool); m == nullptr) {
+      v.counters->no_mbuf.Add(1);
+    } else {
+      pkts[got++] = m;
+    }
+    // Copied (or refused): the guest may have its buffer back at once.
+    v.queue.PushUsed(head, 0);
+  }
+  if (avail != 0) Notify(v);
+  return got;
+}
+
+uint16_t EnqueueBurst(LiveVring& v, rte_mbuf** pkts, uint16_t n) {
+  uint16_t done = 0;
+  bool pushed = false;
+  for (; done < n; ++done) {
+    rte_mbuf* m = pkts[done];
+    const uint32_t need = kHdrLen + rte_pktmbuf_pkt_len(m);
+    uint16_t heads[kMaxBuffersPerPacket];
+    uint32_t lens[kMaxBuffersPerPacket];
+    uint16_t buffers = 0;
+    uint16_t* num_buffers = nullptr;  // in the first buffer's header
+    const rte_mbuf* seg = m;
+    uint32_t seg_off = 0;
+    uint32_t placed = 0;  // header and packet bytes written so far
+    bool bad = false;
+    bool out_of_buffers = false;
+    while (placed < need) {
+      if (buffers == kMaxBuffersPerPacket || (buffers == 1 && !v.mergeable)) {
+        bad = true;  // the buffers on offer are too small for this packet
+        v.counters->too_small.Add(1);
+        break;
+      }
+      if (v.queue.AvailCount() == 0) {
+        out_of_buffers = true;
+        break;
+      }
+      const uint16_t head = v.queue.PopAvail();
+      heads[buffers] = head;
+      lens[buffers] = 0;
+      ++buffers;
+      const ChainError e = WalkChain(*v.memory, v.queue.desc_table(), v.queue.size(), head,
+                                     ChainDirection::kDeviceWrites, v.chain);
+      if (e != ChainError::kNone) {
+        v.counters->bad_chains[static_cast<size_t>(e)].Add(1);
+        bad = true;
+        break;
+      }
+      Cursor out{&v.chain};
+      if (placed == 0) {
+        // The header goes whole into the first segment of the first buffer,
+        // so that num_buffers can be filled in once the count is known.
+        if (v.chain.num_segments == 0 || v.chain.segments[0].len < kHdrLen) {
+          v.counters->too_small.Add(1);
+          bad = true;
+          break;
+        }
+        VirtioNetHdr hdr{};
+        hdr.num_buffers = 1;
+        out.Write(reinterpret_cast<const uint8_t*>(&hdr), kHdrLen);
+        num_buffers = reinterpret_cast<uint16_t*>(v.chain.segments[0].data +
+                                                  offsetof(VirtioNetHdr, num_buffers));
+        placed = kHdrLen;
+      }
+      while (seg != nullptr && placed < need) {
+        const uint32_t len = rte_pktmbuf_data_len(seg) - seg_off;
+        const uint32_t wrote = out.Write(rte_pktmbuf_mtod_offset(seg, const uint8_t*, seg_off), len);
+        placed += wrote;
+        seg_off += wrote;
+        if (seg_off == rte_pktmbuf_data_len(seg)) {
+          seg = seg->next;
+          seg_off = 0;
+        }
+        if (wrote < len) break;  // this buffer is full
+      }
+      lens[buffers - 1] = out.written;
+    }
+    if (out_of_buffers) {
+      // Benign: the guest has not refilled yet. Nothing of this packet was
+      // pushed, so its buffers go back to be taken again.
+      v.queue.UndoPop(buffers);
+      break;
+    }
+    if (bad) {
+      // The buffers taken for this packet go back to the guest empty, and
+      // the packet is dropped (counted above).
+      for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], 0);
+      pushed |= buffers != 0;
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    *num_buffers = buffers;
+    for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], lens[b]);
+    pushed = true;
+    rte_pktmbuf_free(m);
+  }
+  if (pushed) Notify(v);
+  return done;
+}
+
+}  // namespace zcswitch
