@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_format.h"
 #include "drivers/ethdev/ethdev_port.h"
+#include "drivers/vhost_user/vhost_user_port.h"
 #include "lib/base/status_macros.h"
 #include "lib/control/stats_commands.h"
 #include "lib/control/stats_text.h"
@@ -91,9 +92,10 @@ absl::Status Daemon::CheckBuildable() const {
         "%s: forwarding.mode: l2switch is not implemented yet; use io or macswap", config_.source));
   }
   for (size_t i = 0; i < config_.ports.size(); ++i) {
-    if (config_.ports[i].type == PortType::kVhostUser) {
+    const PortConfig& p = config_.ports[i];
+    if (p.type == PortType::kVhostUser && p.mode == VhostMode::kClient) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: ports[%d].type: vhost-user ports are not implemented yet", config_.source, i));
+          "%s: ports[%d].mode: vhost-user client mode is not implemented yet", config_.source, i));
     }
   }
   return absl::OkStatus();
@@ -166,8 +168,21 @@ absl::Status Daemon::Setup() {
   ZC_ASSIGN_OR_RETURN(quiescence_, Quiescence::Create(config_.forwarding.lcores.size()));
   const auto tx_queues = static_cast<uint16_t>(config_.forwarding.lcores.size());
   for (size_t i = 0; i < config_.ports.size(); ++i) {
+    const PortConfig& pc = config_.ports[i];
+    if (pc.type == PortType::kVhostUser) {
+      absl::StatusOr<std::unique_ptr<VhostUserPort>> port =
+          VhostUserPort::Create(pc, tx_queues, pool_.get(), quiescence_.get());
+      if (!port.ok()) {
+        return absl::InvalidArgumentError(absl::StrFormat("%s: ports[%d].socket: %s",
+                                                          config_.source, i,
+                                                          port.status().message()));
+      }
+      poll_sources_.push_back(port->get());
+      ports_.push_back(*std::move(port));
+      continue;
+    }
     absl::StatusOr<std::unique_ptr<EthdevPort>> port =
-        EthdevPort::Open(config_.ports[i], tx_queues, pool_.get());
+        EthdevPort::Open(pc, tx_queues, pool_.get());
     if (!port.ok()) {
       // A device that cannot be probed, is taken, or lacks the queues or
       // descriptors asked for is a configuration problem: name where it came
@@ -203,7 +218,7 @@ void Daemon::Serve() {
   auto next_stats = Clock::now() + period;
   SwitchSnapshot last = Snapshot();
   while (g_stop_signal.load() == 0 && !shutdown_requested_) {
-    std::vector<PollSource*> sources;
+    std::vector<PollSource*> sources = poll_sources_;
     if (control_ != nullptr) sources.push_back(control_.get());
     PollOnce(sources, 100);
     for (auto& port : ports_) port->RefreshLink();
@@ -230,6 +245,7 @@ void Daemon::Teardown() {
     dataplane_.reset();
   }
   running_.store(false, std::memory_order_release);
+  poll_sources_.clear();
   engine_.reset();
   ports_.clear();
   quiescence_.reset();

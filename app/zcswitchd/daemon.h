@@ -15,6 +15,7 @@
 #include "lib/control/command_table.h"
 #include "lib/control/config.h"
 #include "lib/control/control_socket.h"
+#include "lib/control/poll_loop.h"
 #include "lib/dataplane/dataplane.h"
 #include "lib/dataplane/mbuf_pool.h"
 #include "lib/dataplane/quiescence.h"
@@ -62,6 +63,7 @@ class Daemon {
   MbufPool pool_;
   std::unique_ptr<Quiescence> quiescence_;
   std::vector<std::unique_ptr<Port>> ports_;
+  std::vector<PollSource*> poll_sources_;  // the ports with sockets to serve
   std::unique_ptr<FwdEngine> engine_;
   std::unique_ptr<Dataplane> dataplane_;
   std::unique_ptr<MetricsExposer> metrics_;

@@ -34,6 +34,9 @@ class SplitQueue {
   static absl::StatusOr<SplitQueue> Create(const GuestMemory& memory, const SplitQueueAddrs& addrs,
                                            uint16_t size, uint16_t next_avail, bool event_idx);
 
+  // An empty queue, to be assigned one from Create().
+  SplitQueue() = default;
+
   uint16_t size() const { return size_; }
   const VringDesc* desc_table() const { return desc_; }
 
@@ -66,8 +69,6 @@ class SplitQueue {
   bool broken() const { return broken_; }
 
  private:
-  SplitQueue() = default;
-
   VringDesc* desc_ = nullptr;
   uint16_t* avail_ = nullptr;  // flags, idx, ring[size], used_event
   uint16_t* used_ = nullptr;   // flags, idx, then ring entries, then avail_event

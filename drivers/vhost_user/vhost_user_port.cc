@@ -1,0 +1,171 @@
+#include "drivers/vhost_user/vhost_user_port.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/strings/str_format.h"
+#include "lib/base/unix_listener.h"
+
+namespace zcswitch {
+
+VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, rte_mempool* pool,
+                             Quiescence* quiescence, int listen_fd)
+    : Port(config.name, config.queues, tx_queues),
+      socket_path_(config.socket),
+      queue_pairs_(config.queues),
+      pool_(pool),
+      quiescence_(quiescence),
+      shared_tx_(tx_queues > config.queues),
+      listen_fd_(listen_fd),
+      device_(config.queues, this),
+      live_(std::make_unique<std::atomic<LiveVring*>[]>(2 * config.queues)),
+      counters_(std::make_unique<VringCounters[]>(2 * config.queues)),
+      rx_vring_locks_(std::make_unique<rte_spinlock_t[]>(config.queues)) {
+  for (uint16_t i = 0; i < 2 * queue_pairs_; ++i) live_[i].store(nullptr);
+  for (uint16_t q = 0; q < queue_pairs_; ++q) rte_spinlock_init(&rx_vring_locks_[q]);
+}
+
+absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortConfig& config,
+                                                                     uint16_t tx_queues,
+                                                                     rte_mempool* pool,
+                                                                     Quiescence* quiescence) {
+  if (config.mode != VhostMode::kServer) {
+    return absl::UnimplementedError(
+        absl::StrFormat("port %s: client mode is not implemented yet", config.name));
+  }
+  // Front-ends (QEMU) may run as another user in the same group.
+  absl::StatusOr<int> fd = ListenUnix(config.socket, 0660, "vhost-user socket");
+  if (!fd.ok()) return fd.status();
+  return std::unique_ptr<VhostUserPort>(
+      new VhostUserPort(config, tx_queues, pool, quiescence, *fd));
+}
+
+VhostUserPort::~VhostUserPort() {
+  Disconnect("");
+  close(listen_fd_);
+  unlink(socket_path_.c_str());
+}
+
+std::string VhostUserPort::Describe() const {
+  return absl::StrFormat("vhost-user server %s, %d queue pairs, %s", socket_path_, queue_pairs_,
+                         conn_fd_ >= 0 ? absl::StrFormat("connected, features 0x%x",
+                                                          device_.features())
+                                       : std::string("waiting for a front-end"));
+}
+
+void VhostUserPort::RefreshLink() {
+  // Up while the first queue pair runs both ways.
+  set_link_up(device_.live(0) && device_.live(1));
+}
+
+void VhostUserPort::AddFds(std::vector<pollfd>& fds) {
+  fds.push_back({listen_fd_, POLLIN, 0});
+  fds.push_back({conn_fd_, POLLIN, 0});  // poll ignores fd -1
+}
+
+void VhostUserPort::Dispatch(absl::Span<const pollfd> fds) {
+  if (fds[1].revents != 0) ReadMessages();
+  if (fds[0].revents & POLLIN) Accept();
+}
+
+void VhostUserPort::Accept() {
+  const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) return;
+  if (conn_fd_ >= 0) {
+    std::fprintf(stderr, "zcswitchd: port %s (%s): a second front-end was refused\n",
+                 name().c_str(), socket_path_.c_str());
+    close(fd);
+    return;
+  }
+  conn_fd_ = fd;
+  std::fprintf(stderr, "zcswitchd: port %s (%s): front-end connected\n", name().c_str(),
+               socket_path_.c_str());
+}
+
+void VhostUserPort::ReadMessages() {
+  // One message per readable event: the socket is blocking, and a message
+  // arrives whole (front-ends write header and payload together).
+  absl::StatusOr<Message> m = ReadMessage(conn_fd_);
+  if (!m.ok()) {
+    Disconnect(m.status().code() == absl::StatusCode::kUnavailable ? "" : m.status().message());
+    return;
+  }
+  if (absl::Status s = ValidateMessage(*m); !s.ok()) {
+    Disconnect(s.message());
+    return;
+  }
+  VhostUserDevice::Result r = device_.HandleMessage(*m);
+  if (r.reply.has_value()) {
+    absl::Status sent = WriteReply(conn_fd_, r.reply->request, r.reply->payload.data(),
+                                   static_cast<uint32_t>(r.reply->payload.size()));
+    if (!sent.ok() && r.status.ok()) r.status = sent;
+  }
+  if (!r.status.ok()) Disconnect(r.status.message());
+  RefreshLink();
+}
+
+void VhostUserPort::Disconnect(absl::string_view why) {
+  if (conn_fd_ < 0) return;
+  if (!why.empty()) {
+    std::fprintf(stderr, "zcswitchd: port %s (%s): %s; closing the connection\n",
+                 name().c_str(), socket_path_.c_str(), std::string(why).c_str());
+  } else {
+    std::fprintf(stderr, "zcswitchd: port %s (%s): front-end disconnected\n", name().c_str(),
+                 socket_path_.c_str());
+  }
+  device_.Reset();  // stops every live vring, quiesced
+  close(conn_fd_);
+  conn_fd_ = -1;
+  set_link_up(false);
+}
+
+absl::Status VhostUserPort::StartVring(uint16_t index, const VringConfig& config,
+                                       std::shared_ptr<const GuestMemory> memory) {
+  absl::StatusOr<SplitQueue> queue =
+      SplitQueue::Create(*memory, config.addrs, config.size, config.base,
+                         (device_.features() & kVirtioRingFEventIdx) != 0);
+  if (!queue.ok()) {
+    return absl::Status(queue.status().code(),
+                        absl::StrFormat("vring %d: %s", index, queue.status().message()));
+  }
+  auto live = std::make_unique<LiveVring>();
+  live->memory = std::move(memory);
+  live->queue = *queue;
+  live->call_fd = config.call_fd;
+  live->mergeable = (device_.features() & kVirtioNetFMrgRxbuf) != 0;
+  live->counters = &counters_[index];
+  live->queue.DisableKicks();  // the data path polls
+  live_[index].store(live.release(), std::memory_order_release);
+  return absl::OkStatus();
+}
+
+uint16_t VhostUserPort::StopVring(uint16_t index) {
+  LiveVring* live = live_[index].exchange(nullptr, std::memory_order_acq_rel);
+  if (live == nullptr) return 0;
+  // No lcore may still hold it once every lcore has been quiescent.
+  quiescence_->Synchronize();
+  const uint16_t next_avail = live->queue.next_avail();
+  delete live;
+  return next_avail;
+}
+
+uint16_t VhostUserPort::RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) {
+  LiveVring* v = live_[2 * queue + 1].load(std::memory_order_acquire);
+  if (v == nullptr) return 0;
+  return DequeueBurst(*v, pool_, pkts, n);
+}
+
+uint16_t VhostUserPort::TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) {
+  const uint16_t pair = queue % queue_pairs_;
+  LiveVring* v = live_[2 * pair].load(std::memory_order_acquire);
+  if (v == nullptr) return 0;
+  if (!shared_tx_) return EnqueueBurst(*v, pkts, n);
+  rte_spinlock_lock(&rx_vring_locks_[pair]);
+  const uint16_t sent = EnqueueBurst(*v, pkts, n);
+  rte_spinlock_unlock(&rx_vring_locks_[pair]);
+  return sent;
+}
+
+}  // namespace zcswitch

@@ -1,0 +1,91 @@
+// The vhost-user port type: a guest (QEMU, or DPDK's virtio-user) attached
+// over a vhost-user socket, served by zcswitch's own backend (lib/vhost).
+//
+// The control thread runs the socket (PollSource): it accepts the front-end,
+// reads and validates its messages, and lets a VhostUserDevice act on them.
+// When the device starts a vring, the port publishes a LiveVring for the data
+// path; to stop one it unpublishes it, waits until every lcore has been
+// quiescent (DESIGN invariant 7), and only then frees it. A bad message
+// closes that connection, logged with the socket and request; the port then
+// waits for the front-end to come back.
+//
+// Port RX queue q is the guest's transmit vring 2q + 1; port TX queue t goes
+// to the guest's receive vring 2 (t mod queues). When more lcores than queue
+// pairs transmit to one guest, a receive vring is shared, and only then is
+// it taken under a spinlock, as OVS does for vhost ports.
+#ifndef ZCSWITCH_DRIVERS_VHOST_USER_VHOST_USER_PORT_H_
+#define ZCSWITCH_DRIVERS_VHOST_USER_VHOST_USER_PORT_H_
+
+#include <rte_spinlock.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lib/control/config.h"
+#include "lib/control/poll_loop.h"
+#include "lib/dataplane/quiescence.h"
+#include "lib/switch/port.h"
+#include "lib/vhost/vhost_user_device.h"
+#include "lib/vhost/virtio_net.h"
+
+namespace zcswitch {
+
+class VhostUserPort : public Port, public PollSource, private VringOwner {
+ public:
+  // Listens on config.socket (server mode). `tx_queues`: one per forwarding
+  // lcore. Guest packets are copied into mbufs from `pool`.
+  static absl::StatusOr<std::unique_ptr<VhostUserPort>> Create(const PortConfig& config,
+                                                               uint16_t tx_queues,
+                                                               rte_mempool* pool,
+                                                               Quiescence* quiescence);
+  ~VhostUserPort() override;
+
+  absl::string_view type_name() const override { return "vhost-user"; }
+  std::string Describe() const override;
+  absl::Status Start() override { return absl::OkStatus(); }
+  void Stop() override {}
+  void RefreshLink() override;
+
+  void AddFds(std::vector<pollfd>& fds) override;
+  void Dispatch(absl::Span<const pollfd> fds) override;
+
+  // Control thread: per-vring counters, index = vring.
+  const VringCounters& vring_counters(uint16_t vring) const { return counters_[vring]; }
+  bool connected() const { return conn_fd_ >= 0; }
+
+ protected:
+  uint16_t RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override;
+  uint16_t TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override;
+
+ private:
+  VhostUserPort(const PortConfig& config, uint16_t tx_queues, rte_mempool* pool,
+                Quiescence* quiescence, int listen_fd);
+
+  absl::Status StartVring(uint16_t index, const VringConfig& config,
+                          std::shared_ptr<const GuestMemory> memory) override;
+  uint16_t StopVring(uint16_t index) override;
+
+  void Accept();
+  void ReadMessages();
+  void Disconnect(absl::string_view why);
+
+  const std::string socket_path_;
+  const uint16_t queue_pairs_;
+  rte_mempool* const pool_;
+  Quiescence* const quiescence_;
+  const bool shared_tx_;  // more TX queues than guest receive vrings
+  int listen_fd_;
+  int conn_fd_ = -1;
+  VhostUserDevice device_;
+  // Published to the data path; index = vring.
+  std::unique_ptr<std::atomic<LiveVring*>[]> live_;
+  std::unique_ptr<VringCounters[]> counters_;
+  std::unique_ptr<rte_spinlock_t[]> rx_vring_locks_;  // per queue pair, if shared_tx_
+};
+
+}  // namespace zcswitch
+
+#endif  // ZCSWITCH_DRIVERS_VHOST_USER_VHOST_USER_PORT_H_
