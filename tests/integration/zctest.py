@@ -178,3 +178,45 @@ class DaemonTestCase(unittest.TestCase):
         """Runs zcswitchd to completion; returns CompletedProcess."""
         return subprocess.run([ZCSWITCHD, *args], cwd=self.workdir, capture_output=True,
                               text=True, timeout=timeout)
+
+
+class Testpmd:
+    """A dpdk-testpmd process: the real DPDK virtio-user front-end, or a
+    pcap replayer, driven through its interactive prompt on stdin."""
+
+    def __init__(self, workdir, name, vdevs, args=(), main_lcore=1):
+        self.out_path = os.path.join(workdir, f"testpmd-{name}.out")
+        prefix = f"tp{name}{os.getpid()}"
+        cmd = ["dpdk-testpmd", "-l", "0,1", "--main-lcore", str(main_lcore), "--no-huge",
+               "-m", "1024", "--no-pci", "--single-file-segments", "--iova-mode=va",
+               f"--file-prefix={prefix}"]
+        for v in vdevs:
+            cmd += ["--vdev", v]
+        cmd += ["--", "-i", "--total-num-mbufs=16384", *args]
+        with open(self.out_path, "w") as out:
+            self.proc = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.PIPE, stdout=out,
+                                         stderr=subprocess.STDOUT, text=True)
+
+    def send(self, *commands):
+        for c in commands:
+            self.proc.stdin.write(c + "\n")
+        self.proc.stdin.flush()
+
+    def output(self):
+        with open(self.out_path) as f:
+            return f.read()
+
+    def quit(self, timeout=30):
+        if self.proc.poll() is None:
+            self.send("stop", "quit")
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
