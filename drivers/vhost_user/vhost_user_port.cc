@@ -1,6 +1,7 @@
 #include "drivers/vhost_user/vhost_user_port.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -50,9 +51,9 @@ VhostUserPort::~VhostUserPort() {
 
 std::string VhostUserPort::Describe() const {
   return absl::StrFormat("vhost-user server %s, %d queue pairs, %s", socket_path_, queue_pairs_,
-                         conn_fd_ >= 0 ? absl::StrFormat("connected, features 0x%x",
-                                                          device_.features())
-                                       : std::string("waiting for a front-end"));
+                         conn_fd_ >= 0
+                             ? absl::StrFormat("connected, features 0x%x", device_.features())
+                             : std::string("waiting for a front-end"));
 }
 
 void VhostUserPort::RefreshLink() {
@@ -79,6 +80,12 @@ void VhostUserPort::Accept() {
     close(fd);
     return;
   }
+  // The connection is read and written blocking, a message at a time; a
+  // front-end that stalls mid-message is cut off after a second rather than
+  // holding the control thread.
+  const timeval timeout{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   conn_fd_ = fd;
   std::fprintf(stderr, "zcswitchd: port %s (%s): front-end connected\n", name().c_str(),
                socket_path_.c_str());
@@ -109,8 +116,8 @@ void VhostUserPort::ReadMessages() {
 void VhostUserPort::Disconnect(absl::string_view why) {
   if (conn_fd_ < 0) return;
   if (!why.empty()) {
-    std::fprintf(stderr, "zcswitchd: port %s (%s): %s; closing the connection\n",
-                 name().c_str(), socket_path_.c_str(), std::string(why).c_str());
+    std::fprintf(stderr, "zcswitchd: port %s (%s): %s; closing the connection\n", name().c_str(),
+                 socket_path_.c_str(), std::string(why).c_str());
   } else {
     std::fprintf(stderr, "zcswitchd: port %s (%s): front-end disconnected\n", name().c_str(),
                  socket_path_.c_str());

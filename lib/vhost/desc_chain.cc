@@ -24,12 +24,13 @@ ChainError AddBuffer(const GuestMemory& memory, uint64_t gpa, uint32_t len, Chai
 // One pass over a table (the queue's or an indirect one) from `index`.
 // `indirect_allowed` is false inside an indirect table.
 ChainError WalkTable(const GuestMemory& memory, const VringDesc* table, uint32_t table_size,
-                     uint16_t index, bool indirect_allowed, ChainDirection direction,
-                     uint64_t& total, Chain& out) {
+                     uint16_t queue_size, uint16_t index, bool indirect_allowed,
+                     ChainDirection direction, uint32_t& visited, uint64_t& total, Chain& out) {
   const uint16_t want_write = direction == ChainDirection::kDeviceWrites ? kVringDescFWrite : 0;
   for (uint32_t steps = 0;; ++steps) {
     if (index >= table_size) return ChainError::kNextOutOfRange;
-    if (steps == table_size) return ChainError::kTooLong;
+    // Every descriptor counts, empty ones too, so a walk's cost is bounded.
+    if (steps == table_size || ++visited > Chain::kMaxDescriptors) return ChainError::kTooLong;
     // SAFETY: index < table_size and the caller checked that the table's
     // table_size entries lie in guest memory. One copy: the guest may change
     // the entry while we look at it, but we only look at the copy.
@@ -39,16 +40,17 @@ ChainError WalkTable(const GuestMemory& memory, const VringDesc* table, uint32_t
     if (desc.flags & kVringDescFIndirect) {
       if (!indirect_allowed) return ChainError::kNestedIndirect;
       if (desc.flags & kVringDescFNext) return ChainError::kIndirectWithNext;
+      // The spec: no chain longer than the queue, indirect ones included.
       if (desc.len == 0 || desc.len % sizeof(VringDesc) != 0 ||
-          desc.len / sizeof(VringDesc) > kMaxQueueSize) {
+          desc.len / sizeof(VringDesc) > queue_size) {
         return ChainError::kBadIndirectLength;
       }
       const auto* indirect =
           reinterpret_cast<const VringDesc*>(memory.GpaToHva(desc.addr, desc.len));
       if (indirect == nullptr) return ChainError::kOutsideMemory;
       // The spec says an indirect descriptor is the whole chain.
-      return WalkTable(memory, indirect, desc.len / sizeof(VringDesc), 0, false, direction, total,
-                       out);
+      return WalkTable(memory, indirect, desc.len / sizeof(VringDesc), queue_size, 0, false,
+                       direction, visited, total, out);
     }
     if ((desc.flags & kVringDescFWrite) != want_write) return ChainError::kWrongDirection;
     if (desc.len != 0) {
@@ -83,7 +85,9 @@ ChainError WalkChain(const GuestMemory& memory, const VringDesc* table, uint16_t
   out.head = head;
   out.num_segments = 0;
   uint64_t total = 0;
-  const ChainError e = WalkTable(memory, table, queue_size, head, true, direction, total, out);
+  uint32_t visited = 0;
+  const ChainError e =
+      WalkTable(memory, table, queue_size, queue_size, head, true, direction, visited, total, out);
   out.total_len = static_cast<uint32_t>(
       total < std::numeric_limits<uint32_t>::max() ? total : std::numeric_limits<uint32_t>::max());
   return e;

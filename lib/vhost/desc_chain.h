@@ -7,7 +7,8 @@
 // it, and stops at the first problem with a named ChainError; nothing is
 // written. A chain that passes has:
 //   - every index inside its table, and no more descriptors than the queue
-//     (or indirect table) has entries, so a loop cannot run forever;
+//     (or indirect table) has entries, nor than kMaxDescriptors, so a loop
+//     cannot run forever and a walk's cost is bounded;
 //   - no indirect table inside an indirect table, and no descriptor that is
 //     both indirect and chained;
 //   - every buffer inside guest memory (split into segments where regions
@@ -29,7 +30,7 @@ namespace zcswitch {
 #define ZCSWITCH_CHAIN_ERRORS(X)                                                          \
   X(kHeadOutOfRange, "head_out_of_range", "head index beyond the queue size")             \
   X(kNextOutOfRange, "next_out_of_range", "next index beyond its table")                  \
-  X(kTooLong, "chain_too_long", "more descriptors than the table has (a loop)")           \
+  X(kTooLong, "chain_too_long", "more descriptors than allowed (or a loop)")           \
   X(kNestedIndirect, "nested_indirect", "an indirect table inside an indirect one")       \
   X(kIndirectWithNext, "indirect_with_next", "a descriptor both indirect and NEXT")       \
   X(kBadIndirectLength, "bad_indirect_length", "indirect table length not n * 16")        \
@@ -66,8 +67,12 @@ struct ChainSegment {
 
 struct Chain {
   static constexpr uint16_t kMaxSegments = 256;
-  // A packet's size limit: 64 KiB of GSO payload plus headers.
-  static constexpr uint32_t kMaxBytes = 65562 + 12;
+  // Descriptors one walk may visit, empty ones included: far more than any
+  // driver uses (Linux: up to 19), few enough to bound a malicious chain.
+  static constexpr uint32_t kMaxDescriptors = 256;
+  // A transmitted packet's size limit while no segmentation offload is
+  // offered: a 9000-byte-MTU frame with room to spare, plus the header.
+  static constexpr uint32_t kMaxBytes = 9728 + 12;
 
   uint16_t head = 0;
   uint16_t num_segments = 0;

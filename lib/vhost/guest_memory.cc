@@ -90,10 +90,14 @@ absl::StatusOr<std::shared_ptr<const GuestMemory>> GuestMemory::Map(
       return absl::InvalidArgumentError(absl::StrFormat(
           "region %d: needs %d bytes of its file, which has %d", i, needed, st.st_size));
     }
-    // hugetlbfs maps whole pages only; st_blksize is its page size.
+    // Only the region's own pages are mapped, from its offset rounded down
+    // to a page (hugetlbfs maps whole pages; st_blksize is its page size).
     const uint64_t page = st.st_blksize > 0 ? static_cast<uint64_t>(st.st_blksize) : 4096;
-    const uint64_t map_len = (needed + page - 1) / page * page;
-    void* base = mmap(nullptr, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
+    const uint64_t map_offset = r.mmap_offset / page * page;
+    const uint64_t lead = r.mmap_offset - map_offset;
+    const uint64_t map_len = (lead + r.memory_size + page - 1) / page * page;
+    void* base = mmap(nullptr, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i],
+                      static_cast<off_t>(map_offset));
     if (base == MAP_FAILED) {
       return absl::ResourceExhaustedError(
           absl::StrFormat("region %d: mmap of %d bytes: %s", i, map_len, std::strerror(errno)));
@@ -102,7 +106,7 @@ absl::StatusOr<std::shared_ptr<const GuestMemory>> GuestMemory::Map(
     region.desc = r;
     region.map_base = base;
     region.map_len = map_len;
-    region.host = static_cast<uint8_t*>(base) + r.mmap_offset;
+    region.host = static_cast<uint8_t*>(base) + lead;
     memory->regions_.push_back(region);
   }
   return std::shared_ptr<const GuestMemory>(std::move(memory));

@@ -71,7 +71,7 @@ class GuestMemory {
   struct Region {
     MemoryRegionDesc desc;
     uint8_t* host = nullptr;   // start of the region's bytes
-    void* map_base = nullptr;  // what mmap returned (offset 0 of the fd)
+    void* map_base = nullptr;  // what mmap returned
     size_t map_len = 0;
   };
   GuestMemory() = default;

@@ -41,6 +41,14 @@ absl::StatusOr<SplitQueue> SplitQueue::Create(const GuestMemory& memory,
         "vring of %d entries (desc 0x%x, avail 0x%x, used 0x%x) is not inside guest memory", size,
         addrs.desc_uva, addrs.avail_uva, addrs.used_uva));
   }
+  // The host addresses too: a region whose offset and frontend address
+  // disagree in their low bits would misalign them, and the ring indices are
+  // read and written atomically.
+  if (reinterpret_cast<uintptr_t>(q.desc_) % 16 != 0 ||
+      reinterpret_cast<uintptr_t>(q.avail_) % 2 != 0 ||
+      reinterpret_cast<uintptr_t>(q.used_) % 4 != 0) {
+    return absl::InvalidArgumentError("vrings are misaligned in host memory");
+  }
   q.size_ = size;
   q.event_idx_ = event_idx;
   q.next_avail_ = next_avail;

@@ -1,6 +1,9 @@
 #include "lib/vhost/vhost_user_device.h"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +19,23 @@ VhostUserDevice::Reply U64Reply(uint32_t request, uint64_t value) {
   VhostUserDevice::Reply r{request, std::vector<uint8_t>(sizeof(value))};
   std::memcpy(r.payload.data(), &value, sizeof(value));
   return r;
+}
+
+// Kick, call and error fds must be eventfds, made non-blocking: the data path
+// writes call fds, and a front-end that lets an eventfd's counter fill up
+// must not block an lcore.
+absl::Status CheckEventFd(int fd) {
+  char target[64] = {};
+  const std::string link = absl::StrCat("/proc/self/fd/", fd);
+  if (readlink(link.c_str(), target, sizeof(target) - 1) < 0 ||
+      std::string_view(target) != "anon_inode:[eventfd]") {
+    return absl::InvalidArgumentError(absl::StrCat("fd is not an eventfd (", target, ")"));
+  }
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    return absl::InternalError("cannot make the eventfd non-blocking");
+  }
+  return absl::OkStatus();
 }
 
 void CloseFd(int& fd) {
@@ -51,13 +71,12 @@ void VhostUserDevice::Reset() {
 }
 
 VhostUserDevice::Result VhostUserDevice::HandleMessage(Message& m) {
-  const bool ack = (m.header.flags & kVhostUserFlagNeedReply) &&
-                   (protocol_features_ & kProtocolFReplyAck);
+  const bool ack =
+      (m.header.flags & kVhostUserFlagNeedReply) && (protocol_features_ & kProtocolFReplyAck);
   absl::StatusOr<std::optional<Reply>> r = Dispatch(m);
   if (!r.ok()) {
-    Result result{absl::Status(r.status().code(),
-                               absl::StrCat(RequestName(m.header.request), ": ",
-                                            r.status().message())),
+    Result result{absl::Status(r.status().code(), absl::StrCat(RequestName(m.header.request), ": ",
+                                                               r.status().message())),
                   std::nullopt};
     if (ack) result.reply = U64Reply(m.header.request, 1);
     return result;
@@ -69,9 +88,9 @@ VhostUserDevice::Result VhostUserDevice::HandleMessage(Message& m) {
 
 absl::StatusOr<uint16_t> VhostUserDevice::VringIndex(uint64_t index) const {
   if (index >= vrings_.size()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "vring %d does not exist (the port has %d queue pairs, vrings 0-%d)", index, queue_pairs_,
-        vrings_.size() - 1));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("vring %d does not exist (the port has %d queue pairs, vrings 0-%d)", index,
+                        queue_pairs_, vrings_.size() - 1));
   }
   return static_cast<uint16_t>(index);
 }
@@ -99,9 +118,8 @@ absl::Status VhostUserDevice::SetMemTable(Message& m) {
   const auto table = m.As<MemoryTablePayload>();
   std::vector<int> fds;
   for (size_t i = 0; i < m.fds().size(); ++i) fds.push_back(m.TakeFd(i));
-  ZC_ASSIGN_OR_RETURN(
-      std::shared_ptr<const GuestMemory> memory,
-      GuestMemory::Map(absl::MakeConstSpan(table.regions, table.nregions), fds));
+  ZC_ASSIGN_OR_RETURN(std::shared_ptr<const GuestMemory> memory,
+                      GuestMemory::Map(absl::MakeConstSpan(table.regions, table.nregions), fds));
   // Live vrings move to the new table: stopped (quiesced) on the old one,
   // started again on the new. The old mapping goes when its last user does.
   std::vector<uint16_t> restart;
@@ -138,8 +156,8 @@ absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::Dispatch(
     case R::kSetProtocolFeatures: {
       const auto features = m.As<uint64_t>();
       if (features & ~offered_protocol_features_) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "protocol features 0x%x include some not offered", features));
+        return absl::InvalidArgumentError(
+            absl::StrFormat("protocol features 0x%x include some not offered", features));
       }
       protocol_features_ = features;
       return std::nullopt;
@@ -205,6 +223,7 @@ absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::Dispatch(
         return absl::InvalidArgumentError(
             absl::StrFormat("vring %d: the no-fd flag and the fds sent disagree", i));
       }
+      if (!no_fd) ZC_RETURN_IF_ERROR(CheckEventFd(m.fds()[0]));
       const int fd = no_fd ? -1 : m.TakeFd(0);
       VringConfig& v = vrings_[i];
       if (request == R::kSetVringErr) {

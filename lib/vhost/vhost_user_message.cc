@@ -207,6 +207,11 @@ absl::StatusOr<Message> ReadMessage(int socket_fd) {
   while (got < m.payload.size()) {
     const ssize_t r = read(socket_fd, m.payload.data() + got, m.payload.size() - got);
     if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: timed out %d bytes into a %d-byte payload",
+                          RequestName(m.header.request), got, m.payload.size()));
+    }
     if (r <= 0) {
       return absl::UnavailableError(
           absl::StrFormat("%s: connection ended %d bytes into a %d-byte payload",

@@ -61,7 +61,7 @@ rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, rte_mempool* pool) {
 struct Cursor {
   const Chain* chain;
   uint16_t segment = 0;
-  uint32_t offset = 0;  // in the segment
+  uint32_t offset = 0;   // in the segment
   uint32_t written = 0;  // in the whole chain
 
   // Copies up to `len` bytes; returns how many fitted.
@@ -144,6 +144,11 @@ uint16_t EnqueueBurst(LiveVring& v, rte_mbuf** pkts, uint16_t n) {
         bad = true;
         break;
       }
+      if (v.chain.total_len == 0) {  // a buffer with no room at all
+        v.counters->too_small.Add(1);
+        bad = true;
+        break;
+      }
       Cursor out{&v.chain};
       if (placed == 0) {
         // The header goes whole into the first segment of the first buffer,
@@ -162,7 +167,8 @@ uint16_t EnqueueBurst(LiveVring& v, rte_mbuf** pkts, uint16_t n) {
       }
       while (seg != nullptr && placed < need) {
         const uint32_t len = rte_pktmbuf_data_len(seg) - seg_off;
-        const uint32_t wrote = out.Write(rte_pktmbuf_mtod_offset(seg, const uint8_t*, seg_off), len);
+        const uint32_t wrote =
+            out.Write(rte_pktmbuf_mtod_offset(seg, const uint8_t*, seg_off), len);
         placed += wrote;
         seg_off += wrote;
         if (seg_off == rte_pktmbuf_data_len(seg)) {

@@ -214,6 +214,32 @@ TEST_F(DescChainTest, TransmitChainsHaveAPacketSizeLimit) {
   EXPECT_EQ(Walk(0, ChainDirection::kDeviceWrites), ChainError::kNone);
 }
 
+TEST_F(DescChainTest, EmptyDescriptorsCountTowardsTheCap) {
+  // 300 empty descriptors and one with data: a walk this long is refused
+  // however little it carries.
+  for (uint16_t i = 0; i < 300; ++i)
+    table_[i] = {0x20000, 0, kVringDescFNext, static_cast<uint16_t>(i + 1)};
+  table_[300] = {0x20000, 64, 0, 0};
+  auto* big = reinterpret_cast<VringDesc*>(memory_->GpaToHva(kTableGpa, DescTableBytes(512)));
+  EXPECT_EQ(WalkChain(*memory_, big, 512, 0, ChainDirection::kDeviceReads, chain_),
+            ChainError::kTooLong);
+  EXPECT_EQ(WalkChain(*memory_, big, 512, 300 - Chain::kMaxDescriptors + 1,
+                      ChainDirection::kDeviceReads, chain_),
+            ChainError::kNone);
+}
+
+TEST_F(DescChainTest, IndirectTableNoLongerThanTheQueue) {
+  VringDesc* ind = Indirect();
+  for (uint16_t i = 0; i < 9; ++i)
+    ind[i] = {0x20000, 8, kVringDescFNext, static_cast<uint16_t>(i + 1)};
+  ind[8].flags = 0;
+  table_[0] = {kIndirectGpa, 9 * 16, kVringDescFIndirect, 0};
+  EXPECT_EQ(WalkChain(*memory_, table_, 8, 0, ChainDirection::kDeviceReads, chain_),
+            ChainError::kBadIndirectLength);
+  EXPECT_EQ(WalkChain(*memory_, table_, 16, 0, ChainDirection::kDeviceReads, chain_),
+            ChainError::kNone);
+}
+
 TEST(ChainErrorTest, NamesAreDistinct) {
   EXPECT_EQ(ChainErrorName(ChainError::kNone), "ok");
   EXPECT_EQ(ChainErrorName(ChainError::kTooLong), "chain_too_long");
