@@ -91,13 +91,6 @@ absl::Status Daemon::CheckBuildable() const {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: forwarding.mode: l2switch is not implemented yet; use io or macswap", config_.source));
   }
-  for (size_t i = 0; i < config_.ports.size(); ++i) {
-    const PortConfig& p = config_.ports[i];
-    if (p.type == PortType::kVhostUser && p.mode == VhostMode::kClient) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: ports[%d].mode: vhost-user client mode is not implemented yet", config_.source, i));
-    }
-  }
   return absl::OkStatus();
 }
 

@@ -2,9 +2,12 @@
 
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "absl/strings/str_format.h"
 #include "lib/base/unix_listener.h"
@@ -19,6 +22,7 @@ VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, rte_m
       pool_(pool),
       quiescence_(quiescence),
       shared_tx_(tx_queues > config.queues),
+      client_(config.mode == VhostMode::kClient),
       listen_fd_(listen_fd),
       device_(config.queues, this),
       live_(std::make_unique<std::atomic<LiveVring*>[]>(2 * config.queues)),
@@ -32,9 +36,11 @@ absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortC
                                                                      uint16_t tx_queues,
                                                                      rte_mempool* pool,
                                                                      Quiescence* quiescence) {
-  if (config.mode != VhostMode::kServer) {
-    return absl::UnimplementedError(
-        absl::StrFormat("port %s: client mode is not implemented yet", config.name));
+  if (config.mode == VhostMode::kClient) {
+    auto port =
+        std::unique_ptr<VhostUserPort>(new VhostUserPort(config, tx_queues, pool, quiescence, -1));
+    port->TryConnect();
+    return port;
   }
   // Front-ends (QEMU) may run as another user in the same group.
   absl::StatusOr<int> fd = ListenUnix(config.socket, 0660, "vhost-user socket");
@@ -45,12 +51,15 @@ absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortC
 
 VhostUserPort::~VhostUserPort() {
   Disconnect("");
-  close(listen_fd_);
-  unlink(socket_path_.c_str());
+  if (listen_fd_ >= 0) {
+    close(listen_fd_);
+    unlink(socket_path_.c_str());
+  }
 }
 
 std::string VhostUserPort::Describe() const {
-  return absl::StrFormat("vhost-user server %s, %d queue pairs, %s", socket_path_, queue_pairs_,
+  return absl::StrFormat("vhost-user %s %s, %d queue pairs, %s", client_ ? "client" : "server",
+                         socket_path_, queue_pairs_,
                          conn_fd_ >= 0
                              ? absl::StrFormat("connected, features 0x%x", device_.features())
                              : std::string("waiting for a front-end"));
@@ -69,6 +78,31 @@ void VhostUserPort::AddFds(std::vector<pollfd>& fds) {
 void VhostUserPort::Dispatch(absl::Span<const pollfd> fds) {
   if (fds[1].revents != 0) ReadMessages();
   if (fds[0].revents & POLLIN) Accept();
+  if (client_ && conn_fd_ < 0 && std::chrono::steady_clock::now() >= next_connect_) {
+    TryConnect();
+  }
+}
+
+void VhostUserPort::TryConnect() {
+  next_connect_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket_path_.size() >= sizeof(addr.sun_path)) return;
+  std::memcpy(addr.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+    if (!absence_logged_) {
+      std::fprintf(stderr,
+                   "zcswitchd: port %s (%s): no front-end listening (%s); trying every second\n",
+                   name().c_str(), socket_path_.c_str(), std::strerror(errno));
+      absence_logged_ = true;
+    }
+    close(fd);
+    return;
+  }
+  absence_logged_ = false;
+  Attach(fd);
 }
 
 void VhostUserPort::Accept() {
@@ -80,6 +114,10 @@ void VhostUserPort::Accept() {
     close(fd);
     return;
   }
+  Attach(fd);
+}
+
+void VhostUserPort::Attach(int fd) {
   // The connection is read and written blocking, a message at a time; a
   // front-end that stalls mid-message is cut off after a second rather than
   // holding the control thread.
@@ -126,6 +164,7 @@ void VhostUserPort::Disconnect(absl::string_view why) {
   close(conn_fd_);
   conn_fd_ = -1;
   set_link_up(false);
+  next_connect_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
 }
 
 absl::Status VhostUserPort::StartVring(uint16_t index, const VringConfig& config,

@@ -1,5 +1,8 @@
 // The vhost-user port type: a guest (QEMU, or DPDK's virtio-user) attached
 // over a vhost-user socket, served by zcswitch's own backend (lib/vhost).
+// In server mode the port listens on the socket; in client mode it connects
+// to a front-end listening there (QEMU's server=on), and connects again every
+// second while the front-end is away.
 //
 // The control thread runs the socket (PollSource): it accepts the front-end,
 // reads and validates its messages, and lets a VhostUserDevice act on them.
@@ -19,6 +22,7 @@
 #include <rte_spinlock.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,8 +39,9 @@ namespace zcswitch {
 
 class VhostUserPort : public Port, public PollSource, private VringOwner {
  public:
-  // Listens on config.socket (server mode). `tx_queues`: one per forwarding
-  // lcore. Guest packets are copied into mbufs from `pool`.
+  // Listens on config.socket in server mode; in client mode connects to it
+  // (or keeps trying). `tx_queues`: one per forwarding lcore. Guest packets
+  // are copied into mbufs from `pool`.
   static absl::StatusOr<std::unique_ptr<VhostUserPort>> Create(const PortConfig& config,
                                                                uint16_t tx_queues,
                                                                rte_mempool* pool,
@@ -69,6 +74,8 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   uint16_t StopVring(uint16_t index) override;
 
   void Accept();
+  void TryConnect();
+  void Attach(int fd);
   void ReadMessages();
   void Disconnect(absl::string_view why);
 
@@ -77,8 +84,13 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   rte_mempool* const pool_;
   Quiescence* const quiescence_;
   const bool shared_tx_;  // more TX queues than guest receive vrings
-  int listen_fd_;
+  const bool client_;
+  int listen_fd_;  // -1 in client mode
   int conn_fd_ = -1;
+  // Client mode: when to try connecting next, and whether the front-end's
+  // absence was already logged.
+  std::chrono::steady_clock::time_point next_connect_{};
+  bool absence_logged_ = false;
   VhostUserDevice device_;
   // Published to the data path; index = vring.
   std::unique_ptr<std::atomic<LiveVring*>[]> live_;

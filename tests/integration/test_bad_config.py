@@ -45,10 +45,7 @@ class BadConfigTest(DaemonTestCase):
     def test_not_yet_implemented_is_said_plainly(self):
         self.assert_rejected("forwarding: {mode: l2switch}\nports: []\n",
                              "forwarding.mode: l2switch is not implemented yet")
-        self.assert_rejected(
-            "forwarding: {mode: io}\nports:\n"
-            "  - {name: v, type: vhost-user, socket: /x, mode: client}\n",
-            "ports[0].mode: vhost-user client mode is not implemented yet")
+
 
     def test_lcore_outside_eal(self):
         # Only found once EAL is up: lcore 1 is not in -l 0.

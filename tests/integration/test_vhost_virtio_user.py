@@ -102,6 +102,50 @@ ports:
         self.assertEqual(d.stop(), 0, d.stderr())
         self.assertEqual(final_port_stats(d.stdout())["vm1"]["rx-packets"], 600)
 
+    def test_client_mode_reconnects_ten_times(self):
+        # zcswitchd connects to a front-end that listens (virtio-user's
+        # server=1, as QEMU's server=on): it waits for it, and comes back each
+        # time it is restarted. Each time traffic flows, the link is down in
+        # between, and the daemon's fds and mappings return to where they were.
+        sock = os.path.join(self.workdir, "vm1.sock")
+        pcaptool("gen", f"{self.workdir}/in.pcap", 100, "64,1518")
+        d = self.start(self.write("zc.yaml", """
+eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
+forwarding: {mode: macswap, lcores: [1]}
+ports:
+  - {name: vm1, type: vhost-user, socket: "%s", mode: client}
+""" % sock))
+        d.wait_ready()
+        self.assertIn("no front-end listening", d.stderr())
+
+        def footprint():
+            fds = len(os.listdir(f"/proc/{d.proc.pid}/fd"))
+            with open(f"/proc/{d.proc.pid}/maps") as f:
+                return fds, len(f.readlines())
+
+        baseline = footprint()
+        for i in range(10):
+            vdevs = [f"net_pcap0,rx_pcap=in.pcap,tx_pcap=back{i}.pcap",
+                     f"net_virtio_user0,path={sock},server=1,queue_size=1024"]
+            tp = Testpmd(self.workdir, f"r{i}", vdevs, ["--forward-mode=io", "--no-flush-rx",
+                                                       "--rxd=1024", "--txd=1024"])
+            self.addCleanup(tp.kill)
+            d.wait_metric("zcswitch_port_link_up", 1, port="vm1")
+            tp.send("set fwd io retry", "set burst tx delay 50 retry 10000", "start")
+            d.wait_metric("zcswitch_port_tx_packets_total", 100 * (i + 1), port="vm1")
+            time.sleep(0.3)
+            self.assertEqual(tp.quit(), 0, tp.output())
+            rc, out = pcaptool("cmp", "--swap-macs", f"{self.workdir}/in.pcap",
+                               f"{self.workdir}/back{i}.pcap", check=False)
+            self.assertEqual(rc, 0, f"round {i}: {out}")
+            deadline = time.time() + 10
+            while d.metric("zcswitch_port_link_up", port="vm1") != 0 and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertEqual(d.metric("zcswitch_port_link_up", port="vm1"), 0, f"round {i}")
+            self.assertEqual(footprint(), baseline, f"round {i}: fds and mappings")
+        self.assertEqual(d.stderr().count("front-end connected"), 10)
+        self.assertEqual(d.stop(), 0, d.stderr())
+
 
 if __name__ == "__main__":
     unittest.main()
