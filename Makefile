@@ -17,7 +17,7 @@ CTEST_FLAGS    ?= --output-on-failure
 
 CMAKE_CONFIGURE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build run test unit-test sanitize fuzz docker-test clean
+.PHONY: all deps build run test unit-test sanitize fuzz bench docker-test clean
 
 all: build
 
@@ -70,6 +70,11 @@ fuzz: deps
 	    $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E '^(#[0-9]+\s+DONE|==|stat::number_of_executed_units|SUMMARY)' ; \
 	  [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
 	done
+
+# A guest's transmit path through a vhost-user port, zcswitchd vs testpmd's
+# net_vhost on the same cores: cycles per packet and Mpps (perf/).
+bench: build
+	perf/bench_vhost_io.py
 
 # Build the container image (base image made locally by debootstrap) and run
 # `make test` inside it with virtual PMDs and --no-huge.
