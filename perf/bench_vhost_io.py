@@ -85,8 +85,11 @@ ports:
         zc.terminate()
         zc.wait()
     packets = b["packets"] - a["packets"]
-    cycles = (b["busy_cycles"] - a["busy_cycles"]) / max(packets, 1)
-    return cycles, packets / (t1 - t0) / 1e6
+    busy = b["busy_cycles"] - a["busy_cycles"]
+    idle = b["idle_cycles"] - a["idle_cycles"]
+    if os.environ.get("BENCH_VERBOSE"):
+        print(f"  zcswitchd lcore busy {100 * busy / max(busy + idle, 1):.0f}%", flush=True)
+    return busy / max(packets, 1), packets / (t1 - t0) / 1e6
 
 
 def run_testpmd(workdir, size, seconds):

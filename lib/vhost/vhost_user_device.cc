@@ -48,8 +48,12 @@ void CloseFd(int& fd) {
 VhostUserDevice::VhostUserDevice(uint16_t queue_pairs, VringOwner* owner)
     : queue_pairs_(queue_pairs),
       owner_(owner),
-      offered_features_(kVirtioFVersion1 | kVirtioNetFMrgRxbuf | kVirtioRingFIndirectDesc |
-                        kVhostUserFProtocolFeatures | (queue_pairs > 1 ? kVirtioNetFMq : 0)),
+      // IN_ORDER: copy mode returns every buffer in the order it was made
+      // available, and drivers have faster paths for it. Zero-copy, which
+      // completes out of order, will have to stop offering it.
+      offered_features_(kVirtioFVersion1 | kVirtioFInOrder | kVirtioNetFMrgRxbuf |
+                        kVirtioRingFIndirectDesc | kVhostUserFProtocolFeatures |
+                        (queue_pairs > 1 ? kVirtioNetFMq : 0)),
       offered_protocol_features_(kProtocolFMq | kProtocolFReplyAck),
       vrings_(2 * queue_pairs),
       live_(2 * queue_pairs, false) {}

@@ -29,6 +29,7 @@ inline constexpr uint64_t kVirtioRingFIndirectDesc = 1ull << 28;
 inline constexpr uint64_t kVirtioRingFEventIdx = 1ull << 29;
 inline constexpr uint64_t kVhostUserFProtocolFeatures = 1ull << 30;
 inline constexpr uint64_t kVirtioFVersion1 = 1ull << 32;
+inline constexpr uint64_t kVirtioFInOrder = 1ull << 35;
 
 inline constexpr uint64_t kProtocolFMq = 1ull << 0;
 inline constexpr uint64_t kProtocolFReplyAck = 1ull << 3;
