@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -47,6 +48,9 @@ unsigned PoolSize(const Config& config) {
   }
   return n + lcores * (Dataplane::kBurst + 256) + 16384;
 }
+
+constexpr unsigned kJumboMbufs = 4095;
+constexpr uint16_t kJumboDataRoom = RTE_PKTMBUF_HEADROOM + 9856;  // a 9728 B frame + header room
 
 void Print(const std::string& text) {
   std::fputs(text.c_str(), stdout);
@@ -159,12 +163,20 @@ absl::Status Daemon::Setup() {
 
   ZC_ASSIGN_OR_RETURN(pool_, CreateMbufPool("zc_mbufs", PoolSize(config_), rte_socket_id()));
   ZC_ASSIGN_OR_RETURN(quiescence_, Quiescence::Create(config_.forwarding.lcores.size()));
+  if (std::any_of(config_.ports.begin(), config_.ports.end(),
+                  [](const PortConfig& p) { return p.type == PortType::kVhostUser; })) {
+    // Jumbo frames from guests land in one mbuf each rather than a chain of
+    // five: one allocation and one copy stream per packet.
+    ZC_ASSIGN_OR_RETURN(jumbo_pool_, CreateMbufPool("zc_jumbo", kJumboMbufs, rte_socket_id(),
+                                                    kJumboDataRoom));
+  }
   const auto tx_queues = static_cast<uint16_t>(config_.forwarding.lcores.size());
   for (size_t i = 0; i < config_.ports.size(); ++i) {
     const PortConfig& pc = config_.ports[i];
     if (pc.type == PortType::kVhostUser) {
       absl::StatusOr<std::unique_ptr<VhostUserPort>> port =
-          VhostUserPort::Create(pc, tx_queues, pool_.get(), quiescence_.get());
+          VhostUserPort::Create(pc, tx_queues, {pool_.get(), jumbo_pool_.get()},
+                                quiescence_.get());
       if (!port.ok()) {
         return absl::InvalidArgumentError(absl::StrFormat("%s: ports[%d].socket: %s",
                                                           config_.source, i,
@@ -242,6 +254,7 @@ void Daemon::Teardown() {
   engine_.reset();
   ports_.clear();
   quiescence_.reset();
+  jumbo_pool_.reset();
   pool_.reset();
   eal_.reset();
 }

@@ -61,6 +61,7 @@ class Daemon {
   // Declared in the order they come up; destroyed in reverse.
   std::unique_ptr<EalSession> eal_;
   MbufPool pool_;
+  MbufPool jumbo_pool_;  // only with vhost-user ports
   std::unique_ptr<Quiescence> quiescence_;
   std::vector<std::unique_ptr<Port>> ports_;
   std::vector<PollSource*> poll_sources_;  // the ports with sockets to serve

@@ -14,12 +14,12 @@
 
 namespace zcswitch {
 
-VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, rte_mempool* pool,
+VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, DequeuePools pools,
                              Quiescence* quiescence, int listen_fd)
     : Port(config.name, config.queues, tx_queues),
       socket_path_(config.socket),
       queue_pairs_(config.queues),
-      pool_(pool),
+      pools_(pools),
       quiescence_(quiescence),
       shared_tx_(tx_queues > config.queues),
       client_(config.mode == VhostMode::kClient),
@@ -34,11 +34,11 @@ VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, rte_m
 
 absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortConfig& config,
                                                                      uint16_t tx_queues,
-                                                                     rte_mempool* pool,
+                                                                     DequeuePools pools,
                                                                      Quiescence* quiescence) {
   if (config.mode == VhostMode::kClient) {
     auto port =
-        std::unique_ptr<VhostUserPort>(new VhostUserPort(config, tx_queues, pool, quiescence, -1));
+        std::unique_ptr<VhostUserPort>(new VhostUserPort(config, tx_queues, pools, quiescence, -1));
     port->TryConnect();
     return port;
   }
@@ -46,7 +46,7 @@ absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortC
   absl::StatusOr<int> fd = ListenUnix(config.socket, 0660, "vhost-user socket");
   if (!fd.ok()) return fd.status();
   return std::unique_ptr<VhostUserPort>(
-      new VhostUserPort(config, tx_queues, pool, quiescence, *fd));
+      new VhostUserPort(config, tx_queues, pools, quiescence, *fd));
 }
 
 VhostUserPort::~VhostUserPort() {
@@ -200,7 +200,7 @@ uint16_t VhostUserPort::StopVring(uint16_t index) {
 uint16_t VhostUserPort::RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) {
   LiveVring* v = live_[2 * queue + 1].load(std::memory_order_acquire);
   if (v == nullptr) return 0;
-  return DequeueBurst(*v, pool_, pkts, n);
+  return DequeueBurst(*v, pools_, pkts, n);
 }
 
 uint16_t VhostUserPort::TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) {

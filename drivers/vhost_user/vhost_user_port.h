@@ -41,10 +41,10 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
  public:
   // Listens on config.socket in server mode; in client mode connects to it
   // (or keeps trying). `tx_queues`: one per forwarding lcore. Guest packets
-  // are copied into mbufs from `pool`.
+  // are copied into mbufs from `pools`.
   static absl::StatusOr<std::unique_ptr<VhostUserPort>> Create(const PortConfig& config,
                                                                uint16_t tx_queues,
-                                                               rte_mempool* pool,
+                                                               DequeuePools pools,
                                                                Quiescence* quiescence);
   ~VhostUserPort() override;
 
@@ -66,7 +66,7 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   uint16_t TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override;
 
  private:
-  VhostUserPort(const PortConfig& config, uint16_t tx_queues, rte_mempool* pool,
+  VhostUserPort(const PortConfig& config, uint16_t tx_queues, DequeuePools pools,
                 Quiescence* quiescence, int listen_fd);
 
   absl::Status StartVring(uint16_t index, const VringConfig& config,
@@ -81,7 +81,7 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
 
   const std::string socket_path_;
   const uint16_t queue_pairs_;
-  rte_mempool* const pool_;
+  const DequeuePools pools_;
   Quiescence* const quiescence_;
   const bool shared_tx_;  // more TX queues than guest receive vrings
   const bool client_;

@@ -7,10 +7,11 @@
 
 namespace zcswitch {
 
-absl::StatusOr<MbufPool> CreateMbufPool(const std::string& name, unsigned mbufs, int socket) {
+absl::StatusOr<MbufPool> CreateMbufPool(const std::string& name, unsigned mbufs, int socket,
+                                        uint16_t data_room) {
   constexpr unsigned kCache = 256;
   rte_mempool* pool =
-      rte_pktmbuf_pool_create(name.c_str(), mbufs, kCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+      rte_pktmbuf_pool_create(name.c_str(), mbufs, kCache, 0, data_room, socket);
   if (pool == nullptr) {
     return absl::ResourceExhaustedError(
         absl::StrFormat("cannot create mbuf pool %s of %d mbufs on socket %d: %s (give EAL more "

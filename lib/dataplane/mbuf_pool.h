@@ -3,6 +3,7 @@
 #ifndef ZCSWITCH_LIB_DATAPLANE_MBUF_POOL_H_
 #define ZCSWITCH_LIB_DATAPLANE_MBUF_POOL_H_
 
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include <memory>
@@ -17,9 +18,10 @@ struct MempoolDeleter {
 };
 using MbufPool = std::unique_ptr<rte_mempool, MempoolDeleter>;
 
-// A pktmbuf pool of at least `mbufs` buffers of the default data room, on
-// `socket`, with a per-lcore cache.
-absl::StatusOr<MbufPool> CreateMbufPool(const std::string& name, unsigned mbufs, int socket);
+// A pktmbuf pool of at least `mbufs` buffers of `data_room` bytes (headroom
+// included; DPDK's default by default), on `socket`, with a per-lcore cache.
+absl::StatusOr<MbufPool> CreateMbufPool(const std::string& name, unsigned mbufs, int socket,
+                                        uint16_t data_room = RTE_MBUF_DEFAULT_BUF_SIZE);
 
 }  // namespace zcswitch
 

@@ -83,9 +83,16 @@ struct Cursor {
   }
 };
 
+// The pool whose single mbuf holds `len` bytes, preferring small ones.
+rte_mempool* PoolFor(const DequeuePools& pools, uint32_t len) {
+  if (pools.large == nullptr) return pools.small;
+  const uint32_t small_room = rte_pktmbuf_data_room_size(pools.small) - RTE_PKTMBUF_HEADROOM;
+  return len <= small_room ? pools.small : pools.large;
+}
+
 }  // namespace
 
-uint16_t DequeueBurst(LiveVring& v, rte_mempool* pool, rte_mbuf** pkts, uint16_t n) {
+uint16_t DequeueBurst(LiveVring& v, const DequeuePools& pools, rte_mbuf** pkts, uint16_t n) {
   const uint16_t avail = std::min(v.queue.AvailCount(), n);
   uint16_t got = 0;
   for (uint16_t i = 0; i < avail; ++i) {
@@ -96,7 +103,8 @@ uint16_t DequeueBurst(LiveVring& v, rte_mempool* pool, rte_mbuf** pkts, uint16_t
       v.counters->bad_chains[static_cast<size_t>(e)].Add(1);
     } else if (v.chain.total_len <= kHdrLen) {
       v.counters->short_packet.Add(1);
-    } else if (rte_mbuf* m = CopyOut(v.chain, kHdrLen, pool); m == nullptr) {
+    } else if (rte_mbuf* m = CopyOut(v.chain, kHdrLen, PoolFor(pools, v.chain.total_len - kHdrLen));
+               m == nullptr && (m = CopyOut(v.chain, kHdrLen, pools.small)) == nullptr) {
       v.counters->no_mbuf.Add(1);
     } else {
       pkts[got++] = m;

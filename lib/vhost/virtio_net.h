@@ -59,9 +59,17 @@ struct LiveVring {
   Chain chain;  // scratch for walks
 };
 
-// Up to `n` packets from a guest transmit vring, copied into mbufs from
-// `pool`. Every chain taken is returned to the guest as used.
-uint16_t DequeueBurst(LiveVring& v, rte_mempool* pool, rte_mbuf** pkts, uint16_t n);
+// Where dequeued packets are copied to: `small` mbufs, or, for a packet that
+// does not fit one, a single mbuf from `large` (when given and not empty)
+// rather than a chain of small ones.
+struct DequeuePools {
+  rte_mempool* small;
+  rte_mempool* large;
+};
+
+// Up to `n` packets from a guest transmit vring, copied into mbufs. Every
+// chain taken is returned to the guest as used.
+uint16_t DequeueBurst(LiveVring& v, const DequeuePools& pools, rte_mbuf** pkts, uint16_t n);
 
 // Copies up to `n` packets into a guest receive vring, in order, and frees
 // those it copied; returns how many. It stops at the first packet the
