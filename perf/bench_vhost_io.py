@@ -43,6 +43,13 @@ def generator(workdir, sock, size, prefix):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def wait_for(path, timeout=20):
+    """Until the switch under test has made its vhost-user socket."""
+    deadline = time.time() + timeout
+    while not os.path.exists(path) and time.time() < deadline:
+        time.sleep(0.1)
+
+
 def control(sock_path, *words):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.connect(sock_path)
@@ -69,9 +76,7 @@ ports:
                            f"--control_socket={ctl}"], cwd=workdir,
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 20
-        while not os.path.exists(sock) and time.time() < deadline:
-            time.sleep(0.1)
+        wait_for(sock)
         gen = generator(workdir, sock, size, "benchgen")
         try:
             time.sleep(3)  # warm-up
@@ -104,9 +109,7 @@ def run_testpmd(workdir, size, seconds):
         tp = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.PIPE, stdout=out,
                               stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.time() + 20
-        while not os.path.exists(sock) and time.time() < deadline:
-            time.sleep(0.1)
+        wait_for(sock)
         gen = generator(workdir, sock, size, "benchgen2")
         try:
             time.sleep(3)

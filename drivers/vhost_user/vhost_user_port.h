@@ -57,10 +57,6 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   void AddFds(std::vector<pollfd>& fds) override;
   void Dispatch(absl::Span<const pollfd> fds) override;
 
-  // Control thread: per-vring counters, index = vring.
-  const VringCounters& vring_counters(uint16_t vring) const { return counters_[vring]; }
-  bool connected() const { return conn_fd_ >= 0; }
-
  protected:
   uint16_t RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override;
   uint16_t TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override;

@@ -83,11 +83,14 @@ struct Cursor {
   }
 };
 
-// The pool whose single mbuf holds `len` bytes, preferring small ones.
-rte_mempool* PoolFor(const DequeuePools& pools, uint32_t len) {
-  if (pools.large == nullptr) return pools.small;
+// Copies `len` packet bytes into one large mbuf when they do not fit a small
+// one and the large pool has one to give; into small mbufs otherwise.
+rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, const DequeuePools& pools, uint32_t len) {
   const uint32_t small_room = rte_pktmbuf_data_room_size(pools.small) - RTE_PKTMBUF_HEADROOM;
-  return len <= small_room ? pools.small : pools.large;
+  if (pools.large != nullptr && len > small_room) {
+    if (rte_mbuf* m = CopyOut(chain, skip, pools.large); m != nullptr) return m;
+  }
+  return CopyOut(chain, skip, pools.small);
 }
 
 }  // namespace
@@ -103,8 +106,8 @@ uint16_t DequeueBurst(LiveVring& v, const DequeuePools& pools, rte_mbuf** pkts, 
       v.counters->bad_chains[static_cast<size_t>(e)].Add(1);
     } else if (v.chain.total_len <= kHdrLen) {
       v.counters->short_packet.Add(1);
-    } else if (rte_mbuf* m = CopyOut(v.chain, kHdrLen, PoolFor(pools, v.chain.total_len - kHdrLen));
-               m == nullptr && (m = CopyOut(v.chain, kHdrLen, pools.small)) == nullptr) {
+    } else if (rte_mbuf* m = CopyOut(v.chain, kHdrLen, pools, v.chain.total_len - kHdrLen);
+               m == nullptr) {
       v.counters->no_mbuf.Add(1);
     } else {
       pkts[got++] = m;

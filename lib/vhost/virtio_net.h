@@ -42,11 +42,6 @@ struct alignas(64) VringCounters {
   Counter too_small;   // host packets dropped: receive buffers too small
   Counter calls;       // notifications sent to the guest
 
-  uint64_t bad_chain_total() const {
-    uint64_t sum = 0;
-    for (const Counter& c : bad_chains) sum += c.Read();
-    return sum;
-  }
 };
 
 // A vring the data path may use, with all it needs.
