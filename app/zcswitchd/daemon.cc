@@ -207,7 +207,8 @@ absl::Status Daemon::Setup() {
   std::vector<Port*> ports;
   for (auto& port : ports_) ports.push_back(port.get());
   dataplane_ = std::make_unique<Dataplane>(ports, engine_.get(), config_.forwarding.lcores,
-                                           config_.forwarding.tx_retries, quiescence_.get());
+                                           config_.forwarding.tx_retries,
+                                           MbufPools{pool_.get(), jumbo_pool_.get()}, quiescence_.get());
   ZC_RETURN_IF_ERROR(dataplane_->Start());
 
   running_.store(true, std::memory_order_release);

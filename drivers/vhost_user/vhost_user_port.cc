@@ -11,10 +11,24 @@
 
 #include "absl/strings/str_format.h"
 #include "lib/base/unix_listener.h"
+#include "lib/offload/soft_offload.h"
 
 namespace zcswitch {
+namespace {
 
-VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, DequeuePools pools,
+// What a guest with `features` takes in its receive headers (TxOffloadCaps).
+uint32_t GuestRxOffloads(uint64_t features) {
+  uint32_t caps = 0;
+  if (features & kVirtioNetFGuestCsum) caps |= kTxOffloadL4Csum;
+  // Segmentation requests may be TCP over either IP version.
+  constexpr uint64_t kTso = kVirtioNetFGuestTso4 | kVirtioNetFGuestTso6;
+  if ((caps & kTxOffloadL4Csum) && (features & kTso) == kTso) caps |= kTxOffloadTcpSeg;
+  return caps;
+}
+
+}  // namespace
+
+VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufPools pools,
                              Quiescence* quiescence, int listen_fd)
     : Port(config.name, config.queues, tx_queues),
       socket_path_(config.socket),
@@ -34,7 +48,7 @@ VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, Deque
 
 absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortConfig& config,
                                                                      uint16_t tx_queues,
-                                                                     DequeuePools pools,
+                                                                     MbufPools pools,
                                                                      Quiescence* quiescence) {
   if (config.mode == VhostMode::kClient) {
     auto port =
@@ -181,6 +195,10 @@ absl::Status VhostUserPort::StartVring(uint16_t index, const VringConfig& config
   live->queue = *queue;
   live->call_fd = config.call_fd;
   live->mergeable = (device_.features() & kVirtioNetFMrgRxbuf) != 0;
+  live->rx_offloads = GuestRxOffloads(device_.features());
+  // Features are set before any vring starts, and stay until the next
+  // connection: what the guest takes is known by the time traffic flows.
+  set_tx_offloads(live->rx_offloads);
   live->counters = &counters_[index];
   live->queue.DisableKicks();  // the data path polls
   live_[index].store(live.release(), std::memory_order_release);

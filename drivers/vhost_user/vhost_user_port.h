@@ -44,7 +44,7 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   // are copied into mbufs from `pools`.
   static absl::StatusOr<std::unique_ptr<VhostUserPort>> Create(const PortConfig& config,
                                                                uint16_t tx_queues,
-                                                               DequeuePools pools,
+                                                               MbufPools pools,
                                                                Quiescence* quiescence);
   ~VhostUserPort() override;
 
@@ -62,7 +62,7 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   uint16_t TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override;
 
  private:
-  VhostUserPort(const PortConfig& config, uint16_t tx_queues, DequeuePools pools,
+  VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufPools pools,
                 Quiescence* quiescence, int listen_fd);
 
   absl::Status StartVring(uint16_t index, const VringConfig& config,
@@ -77,7 +77,7 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
 
   const std::string socket_path_;
   const uint16_t queue_pairs_;
-  const DequeuePools pools_;
+  const MbufPools pools_;
   Quiescence* const quiescence_;
   const bool shared_tx_;  // more TX queues than guest receive vrings
   const bool client_;

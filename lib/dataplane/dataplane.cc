@@ -9,8 +9,12 @@
 namespace zcswitch {
 
 Dataplane::Dataplane(std::vector<Port*> ports, FwdEngine* engine, std::vector<unsigned> lcores,
-                     uint32_t tx_retries, Quiescence* quiescence)
-    : ports_(std::move(ports)), engine_(engine), quiescence_(quiescence), tx_retries_(tx_retries) {
+                     uint32_t tx_retries, MbufPools pools, Quiescence* quiescence)
+    : ports_(std::move(ports)),
+      engine_(engine),
+      quiescence_(quiescence),
+      tx_retries_(tx_retries),
+      pools_(pools) {
   std::vector<uint16_t> rx_queues;
   for (Port* p : ports_) rx_queues.push_back(p->rx_queues());
   std::vector<std::vector<RxQueueRef>> assignment = AssignRxQueues(rx_queues, lcores.size());
@@ -61,7 +65,7 @@ int Dataplane::LcoreMain(void* arg) {
 }
 
 void Dataplane::Run(Worker& worker) {
-  const FwdContext ctx{absl::MakeConstSpan(ports_), worker.index, tx_retries_};
+  const FwdContext ctx{absl::MakeConstSpan(ports_), worker.index, tx_retries_, pools_};
   rte_mbuf* pkts[kBurst];
   quiescence_->Online(worker.index);
   uint64_t prev = rte_rdtsc();

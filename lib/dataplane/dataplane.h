@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "lib/base/mbuf_pools.h"
 #include "lib/dataplane/lcore_stats.h"
 #include "lib/dataplane/queue_assignment.h"
 #include "lib/dataplane/quiescence.h"
@@ -30,7 +31,7 @@ class Dataplane {
   // caller checks, since it can say which configuration key was wrong.
   // Loop i reports its quiescent states to `quiescence` as id i.
   Dataplane(std::vector<Port*> ports, FwdEngine* engine, std::vector<unsigned> lcores,
-            uint32_t tx_retries, Quiescence* quiescence);
+            uint32_t tx_retries, MbufPools pools, Quiescence* quiescence);
   ~Dataplane();
 
   // Launches the loops. Every port must have a TX queue per lcore.
@@ -59,6 +60,7 @@ class Dataplane {
   FwdEngine* const engine_;
   Quiescence* const quiescence_;
   uint32_t tx_retries_;
+  MbufPools pools_;  // for packets the data path makes (software segmentation)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> running_{false};
   bool launched_ = false;

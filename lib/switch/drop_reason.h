@@ -14,6 +14,7 @@ namespace zcswitch {
   X(kNoRoute, "no_route", "the forwarding mode had no destination for it") \
   X(kTxFull, "tx_full", "the destination queue stayed full after retries") \
   X(kLinkDown, "link_down", "the destination port's link was down")        \
+  X(kOffload, "offload", "its checksum or segmentation could not be done") \
   X(kRunt, "runt", "shorter than an Ethernet header")
 
 enum class DropReason : size_t {

@@ -1,6 +1,37 @@
 #include "lib/switch/fwd_engine.h"
 
+#include "lib/offload/soft_offload.h"
+
 namespace zcswitch {
+namespace {
+
+// Segments are made and sent this many at a time.
+constexpr uint16_t kSegmentBatch = 32;
+
+// Hands pkts[0, n) to `out`, retrying; frees and counts what stays.
+void TransmitRun(const FwdContext& ctx, Port& out, QueueCounters& counters, rte_mbuf** pkts,
+                 uint16_t n) {
+  if (n == 0) return;
+  uint16_t sent = out.Transmit(ctx.tx_queue, pkts, n);
+  for (uint32_t retry = 0; sent < n && retry < ctx.tx_retries; ++retry) {
+    sent += out.Transmit(ctx.tx_queue, pkts + sent, n - sent);
+  }
+  DropBurst(counters, DropReason::kTxFull, pkts + sent, n - sent);
+}
+
+// Sends `packet`'s segments in its place, and frees it.
+void TransmitSegmented(const FwdContext& ctx, Port& out, QueueCounters& counters,
+                       rte_mbuf* packet) {
+  TcpSegmenter segmenter(packet);
+  rte_mbuf* segments[kSegmentBatch];
+  while (const uint16_t n = segmenter.Next(ctx.pools, segments, kSegmentBatch)) {
+    TransmitRun(ctx, out, counters, segments, n);
+  }
+  if (segmenter.failed()) counters.Drop(DropReason::kOffload, 1);
+  rte_pktmbuf_free(packet);
+}
+
+}  // namespace
 
 void DropBurst(QueueCounters& queue, DropReason reason, rte_mbuf** pkts, uint16_t n) {
   if (n == 0) return;
@@ -15,11 +46,23 @@ void SendBurst(const FwdContext& ctx, Port& out, rte_mbuf** pkts, uint16_t n) {
     DropBurst(counters, DropReason::kLinkDown, pkts, n);
     return;
   }
-  uint16_t sent = out.Transmit(ctx.tx_queue, pkts, n);
-  for (uint32_t retry = 0; sent < n && retry < ctx.tx_retries; ++retry) {
-    sent += out.Transmit(ctx.tx_queue, pkts + sent, n - sent);
+  // Runs of packets the port takes as they are go out whole; a packet with
+  // an offload the port lacks is dealt with in order, between runs.
+  const uint32_t caps = out.tx_offloads();
+  uint16_t run = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    const uint32_t missing = MissingOffloads(pkts[i], caps);
+    if (missing == 0) continue;
+    if (!(missing & kTxOffloadTcpSeg) && ResolveChecksum(pkts[i])) continue;
+    TransmitRun(ctx, out, counters, pkts + run, i - run);
+    if (missing & kTxOffloadTcpSeg) {
+      TransmitSegmented(ctx, out, counters, pkts[i]);
+    } else {
+      DropBurst(counters, DropReason::kOffload, pkts + i, 1);
+    }
+    run = i + 1;
   }
-  DropBurst(counters, DropReason::kTxFull, pkts + sent, n - sent);
+  TransmitRun(ctx, out, counters, pkts + run, n - run);
 }
 
 }  // namespace zcswitch

@@ -14,6 +14,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "lib/base/mbuf_pools.h"
 #include "lib/switch/port.h"
 
 namespace zcswitch {
@@ -22,6 +23,7 @@ struct FwdContext {
   absl::Span<Port* const> ports;  // indexed by port id
   uint16_t tx_queue = 0;          // this lcore's TX queue on every port
   uint32_t tx_retries = 0;        // extra TX attempts when a queue is full
+  MbufPools pools;                // for segments made in software
 };
 
 class FwdEngine {
@@ -36,6 +38,8 @@ class FwdEngine {
 // Sends a burst out of `out` on the lcore's TX queue, retrying a full queue up
 // to ctx.tx_retries times. What is not taken is freed and counted against
 // `out` as tx_full; everything is dropped as link_down if the link is down.
+// Offload requests `out` cannot do are done first (a segmented packet goes
+// out as its segments); one that fails is dropped as `offload`.
 void SendBurst(const FwdContext& ctx, Port& out, rte_mbuf** pkts, uint16_t n);
 
 // Frees a burst, counting it against `queue` (an RX or TX queue's counters).

@@ -69,6 +69,9 @@ class Port {
   }
 
   bool link_up() const { return link_up_.load(std::memory_order_relaxed); }
+  // Data path: the transmit offloads (TxOffloadCaps) the port does itself;
+  // SendBurst does the others in software before handing packets over.
+  uint32_t tx_offloads() const { return tx_offloads_.load(std::memory_order_relaxed); }
   PortStats& stats() { return stats_; }
   const PortStats& stats() const { return stats_; }
 
@@ -76,6 +79,7 @@ class Port {
   virtual uint16_t RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) = 0;
   virtual uint16_t TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) = 0;
   void set_link_up(bool up) { link_up_.store(up, std::memory_order_relaxed); }
+  void set_tx_offloads(uint32_t caps) { tx_offloads_.store(caps, std::memory_order_relaxed); }
 
  private:
   static uint64_t SumBytes(rte_mbuf* const* pkts, uint16_t n) {
@@ -91,6 +95,7 @@ class Port {
   std::string name_;
   PortStats stats_;
   std::atomic<bool> link_up_{false};
+  std::atomic<uint32_t> tx_offloads_{0};
 };
 
 }  // namespace zcswitch

@@ -70,9 +70,10 @@ struct Chain {
   // Descriptors one walk may visit, empty ones included: far more than any
   // driver uses (Linux: up to 19), few enough to bound a malicious chain.
   static constexpr uint32_t kMaxDescriptors = 256;
-  // A transmitted packet's size limit while no segmentation offload is
-  // offered: a 9000-byte-MTU frame with room to spare, plus the header.
-  static constexpr uint32_t kMaxBytes = 9728 + 12;
+  // A transmitted packet's size limit: a 64 KB TCP segmentation request
+  // (VIRTIO_NET_F_HOST_TSO4/6) with its Ethernet header, plus the virtio-net
+  // header.
+  static constexpr uint32_t kMaxBytes = 65536 + 32;
 
   uint16_t head = 0;
   uint16_t num_segments = 0;

@@ -51,9 +51,15 @@ VhostUserDevice::VhostUserDevice(uint16_t queue_pairs, VringOwner* owner)
       // IN_ORDER: copy mode returns every buffer in the order it was made
       // available, and drivers have faster paths for it. Zero-copy, which
       // completes out of order, will have to stop offering it.
+      // Checksum and TCP segmentation both ways: a guest's large TCP frames
+      // cross the switch whole, and are cut up only for a port that cannot
+      // take them (lib/offload). EVENT_IDX spares the guest interrupts and
+      // kicks.
       offered_features_(kVirtioFVersion1 | kVirtioFInOrder | kVirtioNetFMrgRxbuf |
-                        kVirtioRingFIndirectDesc | kVhostUserFProtocolFeatures |
-                        (queue_pairs > 1 ? kVirtioNetFMq : 0)),
+                        kVirtioRingFIndirectDesc | kVirtioRingFEventIdx |
+                        kVhostUserFProtocolFeatures | kVirtioNetFCsum | kVirtioNetFGuestCsum |
+                        kVirtioNetFGuestTso4 | kVirtioNetFGuestTso6 | kVirtioNetFHostTso4 |
+                        kVirtioNetFHostTso6 | (queue_pairs > 1 ? kVirtioNetFMq : 0)),
       offered_protocol_features_(kProtocolFMq | kProtocolFReplyAck),
       vrings_(2 * queue_pairs),
       live_(2 * queue_pairs, false) {}

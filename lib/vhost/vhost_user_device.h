@@ -23,6 +23,12 @@
 namespace zcswitch {
 
 // Feature bits (virtio 1.x and vhost-user).
+inline constexpr uint64_t kVirtioNetFCsum = 1ull << 0;       // the guest may send partial checksums
+inline constexpr uint64_t kVirtioNetFGuestCsum = 1ull << 1;  // ... and take them
+inline constexpr uint64_t kVirtioNetFGuestTso4 = 1ull << 7;  // the guest takes TCP segmentation requests
+inline constexpr uint64_t kVirtioNetFGuestTso6 = 1ull << 8;
+inline constexpr uint64_t kVirtioNetFHostTso4 = 1ull << 11;  // the guest may send them
+inline constexpr uint64_t kVirtioNetFHostTso6 = 1ull << 12;
 inline constexpr uint64_t kVirtioNetFMrgRxbuf = 1ull << 15;
 inline constexpr uint64_t kVirtioNetFMq = 1ull << 22;
 inline constexpr uint64_t kVirtioRingFIndirectDesc = 1ull << 28;

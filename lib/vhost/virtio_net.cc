@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <cstring>
 
+#include "lib/offload/soft_offload.h"
+
 namespace zcswitch {
 namespace {
 
 constexpr uint32_t kHdrLen = sizeof(VirtioNetHdr);
-// A packet may spread over at most this many receive buffers.
-constexpr uint16_t kMaxBuffersPerPacket = 64;
+// A packet may spread over at most this many receive buffers: enough for a
+// 64 KB segmentation request in buffers of 1 KB.
+constexpr uint16_t kMaxBuffersPerPacket = 80;
 
 void Notify(LiveVring& v) {
   v.queue.PublishUsed();
@@ -57,6 +60,20 @@ rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, rte_mempool* pool) {
   return head;
 }
 
+// The header at the start of a transmit chain longer than the header; it may
+// be spread over several segments.
+VirtioNetHdr ReadHeader(const Chain& chain) {
+  VirtioNetHdr hdr;
+  auto* out = reinterpret_cast<uint8_t*>(&hdr);
+  uint32_t got = 0;
+  for (uint16_t s = 0; got < kHdrLen; ++s) {
+    const uint32_t n = std::min(kHdrLen - got, chain.segments[s].len);
+    std::memcpy(out + got, chain.segments[s].data, n);
+    got += n;
+  }
+  return hdr;
+}
+
 // Where the next bytes of a packet go in the receive buffers.
 struct Cursor {
   const Chain* chain;
@@ -85,7 +102,7 @@ struct Cursor {
 
 // Copies `len` packet bytes into one large mbuf when they do not fit a small
 // one and the large pool has one to give; into small mbufs otherwise.
-rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, const DequeuePools& pools, uint32_t len) {
+rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, const MbufPools& pools, uint32_t len) {
   const uint32_t small_room = rte_pktmbuf_data_room_size(pools.small) - RTE_PKTMBUF_HEADROOM;
   if (pools.large != nullptr && len > small_room) {
     if (rte_mbuf* m = CopyOut(chain, skip, pools.large); m != nullptr) return m;
@@ -95,7 +112,7 @@ rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, const DequeuePools& pools, 
 
 }  // namespace
 
-uint16_t DequeueBurst(LiveVring& v, const DequeuePools& pools, rte_mbuf** pkts, uint16_t n) {
+uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n) {
   const uint16_t avail = std::min(v.queue.AvailCount(), n);
   uint16_t got = 0;
   for (uint16_t i = 0; i < avail; ++i) {
@@ -109,6 +126,10 @@ uint16_t DequeueBurst(LiveVring& v, const DequeuePools& pools, rte_mbuf** pkts, 
     } else if (rte_mbuf* m = CopyOut(v.chain, kHdrLen, pools, v.chain.total_len - kHdrLen);
                m == nullptr) {
       v.counters->no_mbuf.Add(1);
+    } else if (const VirtioNetHdr hdr = ReadHeader(v.chain);
+               HasOffloads(hdr) && !ApplyOffloads(hdr, m)) {
+      rte_pktmbuf_free(m);
+      v.counters->bad_offload.Add(1);
     } else {
       pkts[got++] = m;
     }
@@ -124,6 +145,19 @@ uint16_t EnqueueBurst(LiveVring& v, rte_mbuf** pkts, uint16_t n) {
   bool pushed = false;
   for (; done < n; ++done) {
     rte_mbuf* m = pkts[done];
+    VirtioNetHdr hdr{};
+    if (m->ol_flags & kTxOffloadRequests) {
+      // Normally SendBurst did what this guest does not take; the guest may
+      // have renegotiated since.
+      const uint32_t missing = MissingOffloads(m, v.rx_offloads);
+      if ((missing & kTxOffloadTcpSeg) || (missing != 0 && !ResolveChecksum(m))) {
+        v.counters->offload_failed.Add(1);
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      HeaderForOffloads(m, hdr);
+    }
+    hdr.num_buffers = 1;
     const uint32_t need = kHdrLen + rte_pktmbuf_pkt_len(m);
     uint16_t heads[kMaxBuffersPerPacket];
     uint32_t lens[kMaxBuffersPerPacket];
@@ -169,8 +203,6 @@ uint16_t EnqueueBurst(LiveVring& v, rte_mbuf** pkts, uint16_t n) {
           bad = true;
           break;
         }
-        VirtioNetHdr hdr{};
-        hdr.num_buffers = 1;
         out.Write(reinterpret_cast<const uint8_t*>(&hdr), kHdrLen);
         num_buffers = reinterpret_cast<uint16_t*>(v.chain.segments[0].data +
                                                   offsetof(VirtioNetHdr, num_buffers));

@@ -16,32 +16,23 @@
 #include <memory>
 
 #include "lib/base/counter.h"
+#include "lib/base/mbuf_pools.h"
 #include "lib/vhost/desc_chain.h"
 #include "lib/vhost/guest_memory.h"
 #include "lib/vhost/split_queue.h"
+#include "lib/vhost/virtio_net_hdr.h"
 
 namespace zcswitch {
-
-// The virtio-net header with VIRTIO_F_VERSION_1: always 12 bytes.
-struct VirtioNetHdr {
-  uint8_t flags;
-  uint8_t gso_type;
-  uint16_t hdr_len;
-  uint16_t gso_size;
-  uint16_t csum_start;
-  uint16_t csum_offset;
-  uint16_t num_buffers;
-};
-static_assert(sizeof(VirtioNetHdr) == 12);
 
 // Per-vring counters; written by the owning lcore, kept across reconnects.
 struct alignas(64) VringCounters {
   std::array<Counter, kNumChainErrors + 1> bad_chains;  // by ChainError
   Counter no_mbuf;     // guest packets dropped: the mempool was empty
   Counter short_packet;  // guest packets dropped: shorter than the header
-  Counter too_small;   // host packets dropped: receive buffers too small
-  Counter calls;       // notifications sent to the guest
-
+  Counter bad_offload;   // guest packets dropped: a malformed offload request
+  Counter too_small;     // host packets dropped: receive buffers too small
+  Counter offload_failed;  // host packets dropped: an offload the guest cannot take failed
+  Counter calls;         // notifications sent to the guest
 };
 
 // A vring the data path may use, with all it needs.
@@ -50,24 +41,20 @@ struct LiveVring {
   SplitQueue queue;
   int call_fd = -1;
   bool mergeable = false;  // VIRTIO_NET_F_MRG_RXBUF negotiated
+  uint32_t rx_offloads = 0;  // TxOffloadCaps the guest takes in its receive header
   VringCounters* counters = nullptr;
   Chain chain;  // scratch for walks
 };
 
-// Where dequeued packets are copied to: `small` mbufs, or, for a packet that
-// does not fit one, a single mbuf from `large` (when given and not empty)
-// rather than a chain of small ones.
-struct DequeuePools {
-  rte_mempool* small;
-  rte_mempool* large;
-};
-
-// Up to `n` packets from a guest transmit vring, copied into mbufs. Every
-// chain taken is returned to the guest as used.
-uint16_t DequeueBurst(LiveVring& v, const DequeuePools& pools, rte_mbuf** pkts, uint16_t n);
+// Up to `n` packets from a guest transmit vring, copied into mbufs from
+// `pools` (a packet too large for a small mbuf goes into large ones when
+// there are any), their headers' offload requests as mbuf flags. Every chain
+// taken is returned to the guest as used.
+uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n);
 
 // Copies up to `n` packets into a guest receive vring, in order, and frees
-// those it copied; returns how many. It stops at the first packet the
+// those it copied; returns how many. Offload requests the guest takes go in
+// its header; a checksum it does not take is computed first. It stops at the first packet the
 // available buffers cannot hold: the caller keeps that one and the rest.
 uint16_t EnqueueBurst(LiveVring& v, rte_mbuf** pkts, uint16_t n);
 

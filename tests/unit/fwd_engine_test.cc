@@ -1,56 +1,18 @@
 // The forwarding engines and SendBurst on real mbufs, through a port whose TX
 // queue takes a scripted number of packets per call.
-#include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
-#include <unistd.h>
 
-#include <deque>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lib/dataplane/mbuf_pool.h"
 #include "lib/switch/fwd_io.h"
 #include "lib/switch/fwd_macswap.h"
+#include "tests/unit/mbuf_test_env.h"
 
 namespace zcswitch {
 namespace {
-
-rte_mempool* g_pool = nullptr;
-
-// A port that keeps what it is sent. `accept` scripts how many packets each
-// successive TxBurst takes (the rest of the script: everything).
-class ScriptedPort : public Port {
- public:
-  explicit ScriptedPort(std::string name) : Port(std::move(name), 1, 1) { set_link_up(true); }
-  ~ScriptedPort() override {
-    for (rte_mbuf* m : sent) rte_pktmbuf_free(m);
-  }
-  absl::string_view type_name() const override { return "scripted"; }
-  std::string Describe() const override { return "scripted"; }
-  absl::Status Start() override { return absl::OkStatus(); }
-  void Stop() override {}
-  void RefreshLink() override {}
-  void SetLink(bool up) { set_link_up(up); }
-
-  std::deque<uint16_t> accept;
-  std::vector<rte_mbuf*> sent;
-  int tx_calls = 0;
-
- protected:
-  uint16_t RxBurst(uint16_t, rte_mbuf**, uint16_t) override { return 0; }
-  uint16_t TxBurst(uint16_t, rte_mbuf** pkts, uint16_t n) override {
-    ++tx_calls;
-    uint16_t take = n;
-    if (!accept.empty()) {
-      take = std::min<uint16_t>(n, accept.front());
-      accept.pop_front();
-    }
-    sent.insert(sent.end(), pkts, pkts + take);
-    return take;
-  }
-};
 
 std::vector<rte_mbuf*> Burst(int n, uint16_t len = 64) {
   std::vector<rte_mbuf*> pkts(n);
@@ -73,7 +35,7 @@ class FwdEngineTest : public ::testing::Test {
   }
   FwdContext Ctx(uint32_t retries) {
     ports_ = {a_.get(), b_.get()};
-    return FwdContext{absl::MakeConstSpan(ports_), 0, retries};
+    return FwdContext{absl::MakeConstSpan(ports_), 0, retries, {g_pool, nullptr}};
   }
 
   std::unique_ptr<ScriptedPort> a_ = std::make_unique<ScriptedPort>("a");
@@ -162,25 +124,3 @@ TEST_F(FwdEngineTest, MacswapDropsRunts) {
 
 }  // namespace
 }  // namespace zcswitch
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  // EAL for mempools only: no hugepages, no devices, no shared files.
-  std::string prefix = "--file-prefix=fwdtest" + std::to_string(getpid());
-  const char* eal[] = {"fwd_engine_tests", "--no-huge",    "-m", "64", "--no-pci",
-                       "--no-shconf",      prefix.c_str(), "-l", "0",  "--log-level=error"};
-  if (rte_eal_init(sizeof(eal) / sizeof(eal[0]), const_cast<char**>(eal)) < 0) {
-    std::fprintf(stderr, "EAL init failed\n");
-    return 1;
-  }
-  auto pool = zcswitch::CreateMbufPool("test_mbufs", 1023, SOCKET_ID_ANY);
-  if (!pool.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(pool.status().message()).c_str());
-    return 1;
-  }
-  zcswitch::g_pool = pool->get();
-  const int rc = RUN_ALL_TESTS();
-  pool->reset();
-  rte_eal_cleanup();
-  return rc;
-}
