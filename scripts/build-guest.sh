@@ -63,8 +63,7 @@ for applet in $("$root/bin/busybox" --list); do
   [[ -e "$root/bin/$applet" ]] || ln -s busybox "$root/bin/$applet"
 done
 
-# The order the modules depend on each other; /init retries the list anyway.
-modules=(virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
          failover net_failover virtio_net)
 for m in "${modules[@]}"; do
   ko=$(find "$moddir" -name "$m.ko*" | head -n 1)
@@ -78,6 +77,30 @@ for m in "${modules[@]}"; do
     *) cp "$ko" "$root/modules/$m.ko" ;;
   esac
 done
+
+# /init loads the modules in the order of their own dependencies (depends= in
+# .modinfo), so a kernel that moves a symbol between them still boots.
+order=" "
+while [[ $(wc -w <<<"$order") -lt ${#modules[@]} ]]; do
+  placed=0
+  for m in "${modules[@]}"; do
+    [[ $order == *" $m "* ]] && continue
+    deps=$(tr '\0' '\n' <"$root/modules/$m.ko" | sed -n 's/^depends=//p' | head -n 1)
+    ready=1
+    for dep in ${deps//,/ }; do
+      [[ $order == *" $dep "* ]] || ready=0
+    done
+    if ((ready)); then
+      order+="$m "
+      placed=1
+    fi
+  done
+  if ((!placed)); then
+    echo "build-guest: module dependencies outside the list; placed:$order" >&2
+    exit 1
+  fi
+done
+echo $order >"$root/modules/order"
 
 # ethtool and the shared libraries it loads, at the paths the loader expects.
 ethtool=$(command -v ethtool || echo /usr/sbin/ethtool)
@@ -94,11 +117,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 
-modules="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net"
-for pass in 1 2; do
-  for m in $modules; do
-    grep -q "^$m " /proc/modules || insmod /modules/$m.ko 2>/dev/null
-  done
+for m in $(cat /modules/order); do
+  insmod /modules/$m.ko || echo "ZCGUEST: insmod $m failed"
 done
 
 ip=
@@ -120,7 +140,13 @@ if [ -e /sys/class/net/eth0 ]; then
   [ -n "$mtu" ] && ip link set eth0 mtu "$mtu"
   [ -n "$ip" ] && ip addr add "$ip" dev eth0
   ip link set eth0 up
-  echo "ZCGUEST-READY eth0 $ip mtu $(cat /sys/class/net/eth0/mtu)"
+  # The carrier follows a moment later; the first packets would wait for it.
+  i=0
+  while [ "$(cat /sys/class/net/eth0/carrier)" != 1 ] && [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+  done
+  echo "ZCGUEST-READY eth0 $ip mtu $(cat /sys/class/net/eth0/mtu) carrier $(cat /sys/class/net/eth0/carrier)"
 else
   echo "ZCGUEST-FAILED no eth0"
   lsmod
