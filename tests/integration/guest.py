@@ -8,6 +8,7 @@ shell on ttyS0. QEMU runs under TCG (guests hang under KVM on these machines)
 with shared memfd RAM, which vhost-user needs, and `vectors=0`, without which
 QEMU 7.2 under TCG crashes when the device starts.
 """
+import codecs
 import itertools
 import os
 import re
@@ -73,11 +74,12 @@ class Guest:
     def _read(self):
         # One reader keeps the whole console (and QEMU's own messages): the
         # log on disk, and the text that run() and wait_ready() search.
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         while True:
             chunk = os.read(self.proc.stdout.fileno(), 65536)
             if not chunk:
                 break
-            text = chunk.decode(errors="replace").replace("\r", "")
+            text = decoder.decode(chunk).replace("\r", "")
             with self._lock:
                 self._log.write(text)
                 self._log.flush()
