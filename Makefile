@@ -14,20 +14,27 @@ STATS_PERIOD   ?= 2
 DURATION       ?=
 JOBS           ?= $(shell nproc)
 CTEST_FLAGS    ?= --output-on-failure
+# The QEMU tests' guest (kernel and initramfs), one for every build's tests.
+ZCSWITCH_GUEST_DIR ?= $(abspath $(BUILD_DIR)/guest)
+export ZCSWITCH_GUEST_DIR
 
 CMAKE_CONFIGURE = cmake -S . -G Ninja -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build run test unit-test sanitize fuzz bench docker-test clean
+.PHONY: all deps guest build run test unit-test sanitize fuzz bench docker-test clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
+# Does nothing when the guest is already built by the current script.
+guest: deps
+	@scripts/build-guest.sh $(ZCSWITCH_GUEST_DIR)
+
 $(BUILD_DIR)/build.ninja:
 	$(CMAKE_CONFIGURE) -B $(BUILD_DIR)
 
-build: deps $(BUILD_DIR)/build.ninja
+build: deps guest $(BUILD_DIR)/build.ninja
 	ninja -C $(BUILD_DIR) -j $(JOBS)
 	@mkdir -p $(BUILD_DIR)/demo
 	@$(BUILD_DIR)/bin/zcswitch-pcaptool gen $(BUILD_DIR)/demo/in.pcap 1000 64,128,512,1518
@@ -49,7 +56,7 @@ unit-test: build
 	cd $(BUILD_DIR) && ctest $(CTEST_FLAGS) -L unit
 
 # ASan (with LeakSanitizer) and UBSan build of everything, tests run on it.
-sanitize: deps
+sanitize: deps guest
 	@[ -f $(SANITIZE_DIR)/build.ninja ] || cmake -S . -G Ninja -B $(SANITIZE_DIR) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZCSWITCH_ASAN=ON -DZCSWITCH_UBSAN=ON
 	ninja -C $(SANITIZE_DIR) -j $(JOBS)

@@ -16,6 +16,8 @@ PACKAGES=(
   # tests: packet tools and sanitizer/fuzzer runtimes
   tshark tcpdump iproute2 iputils-ping procps python3
   clang libclang-rt-14-dev
+  # guests: QEMU, and what scripts/build-guest.sh packs into their initramfs
+  qemu-system-x86 busybox-static cpio ethtool
 )
 
 missing=()
