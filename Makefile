@@ -39,13 +39,11 @@ build: deps guest $(BUILD_DIR)/build.ninja
 	@mkdir -p $(BUILD_DIR)/demo
 	@$(BUILD_DIR)/bin/zcswitch-pcaptool gen $(BUILD_DIR)/demo/in.pcap 1000 64,128,512,1518
 
+# zcswitchd on CONFIG, with the demo's guest traffic generator when CONFIG has
+# its port (scripts/run-demo.sh says how).
 run: build
-ifeq ($(DURATION),)
-	$(BUILD_DIR)/bin/zcswitchd --config=$(CONFIG) --stats_period=$(STATS_PERIOD)
-else
-	timeout -s INT -k 10 $(DURATION) $(BUILD_DIR)/bin/zcswitchd --config=$(CONFIG) \
-	  --stats_period=$(STATS_PERIOD) || [ $$? -eq 124 ]
-endif
+	CONFIG=$(CONFIG) DURATION=$(DURATION) STATS_PERIOD=$(STATS_PERIOD) \
+	  ZCSWITCHD=$(BUILD_DIR)/bin/zcswitchd scripts/run-demo.sh
 
 # The fuzz targets for a while, unit and integration tests under
 # AddressSanitizer and UndefinedBehaviorSanitizer, then the Release build's.

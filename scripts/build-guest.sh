@@ -4,7 +4,8 @@
 #
 # The guest's /init configures eth0 from the kernel command line
 # (zc.ip=10.0.0.1/24, zc.mtu=1500; both optional), prints ZCGUEST-READY and
-# leaves a shell on ttyS0 for the test harness (tests/integration/guest.py).
+# runs a shell on the commands typed on ttyS0, for the test harness
+# (tests/integration/guest.py).
 #
 # Idempotent: when OUT_DIR holds results built by this same script, it does
 # nothing, without asking apt (a container may have dropped its package lists).
@@ -154,11 +155,16 @@ fi
 
 # Kernel messages would interleave with the harness's command output.
 echo 1 > /proc/sys/kernel/printk
-export PS1='# ' PATH=/bin:/sbin
-# Not exec: setsid forks when its caller leads its process group, and init
-# must not exit.
+export PATH=/bin:/sbin
+# A shell fed the console through a pipe is not interactive: no prompt, no line
+# editing, no job notices, so each command line runs exactly as it was sent.
+# The lines are passed on one by one: busybox cat would splice the tty into
+# the pipe and hold lines back.
+stty -echo
 while true; do
-  setsid cttyhack sh
+  while IFS= read -r line; do
+    printf '%s\n' "$line"
+  done < /dev/ttyS0 | sh > /dev/ttyS0 2>&1
 done
 EOF
 chmod +x "$root/init"

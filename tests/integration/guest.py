@@ -3,8 +3,8 @@ console.
 
 The guest is the one scripts/build-guest.sh makes (build/guest, or
 ZCSWITCH_GUEST_DIR): a Debian cloud kernel and a busybox initramfs whose /init
-configures eth0 from the kernel command line, prints ZCGUEST-READY and leaves a
-shell on ttyS0. QEMU runs under TCG (guests hang under KVM on these machines)
+configures eth0 from the kernel command line, prints ZCGUEST-READY and runs a
+shell on what is typed on ttyS0. QEMU runs under TCG (guests hang under KVM on these machines)
 with shared memfd RAM, which vhost-user needs, and `vectors=0`, without which
 QEMU 7.2 under TCG crashes when the device starts.
 """
@@ -117,15 +117,16 @@ class Guest:
         m = self._wait_for(r"ZCGUEST-(READY|FAILED)([^\n]*)\n", 0, timeout, "ZCGUEST-READY")
         if m.group(1) != "READY":
             raise AssertionError(f"guest {self.name}: {m.group(0)}{self.console()[-6000:]}")
-        # Without echo the console holds only what commands print.
-        self.run("stty -echo")
         return m.group(0).strip()
 
     def run(self, cmd, timeout=60):
         """Runs a shell command line in the guest; returns (exit code, output).
 
-        The markers are written with an empty string in the middle, so the
-        terminal's echo of the command line never matches them.
+        The guest's shell reads the console, and so do commands it runs: a
+        command that reads its input must be given one (`< /dev/null`), or it
+        eats the command lines that follow. The markers are written with an
+        empty string in the middle, so that an echo of the command line (the
+        console does not echo, but a human may turn it on) never matches them.
         """
         n = next(self._markers)
         with self._lock:

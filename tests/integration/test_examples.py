@@ -6,9 +6,13 @@ exit 0 with the final counters printed.
 """
 import glob
 import os
+import re
+import signal
+import subprocess
+import time
 import unittest
 
-from zctest import SOURCE_DIR, DaemonTestCase, final_port_stats, pcaptool
+from zctest import SOURCE_DIR, ZCSWITCHD, DaemonTestCase, control, final_port_stats, pcaptool
 
 CONFIG_DIR = os.path.join(SOURCE_DIR, "config")
 
@@ -35,6 +39,55 @@ class ExamplesTest(DaemonTestCase):
         self.assertEqual(rc, 0, out)
         stats = final_port_stats(d.stdout())
         self.assertGreaterEqual(stats["sink"]["tx-packets"], 100000)
+
+    def test_demo_script_with_guest(self):
+        # What `make run` runs, stopped as Ctrl-C stops it: scripts/run-demo.sh
+        # starts the virtio-user generator, zcswitchd's client-mode port
+        # connects to it, and the guest's frames reach its net_null sink.
+        os.makedirs(f"{self.workdir}/build/demo")
+        pcaptool("gen", f"{self.workdir}/build/demo/in.pcap", 1000, "64,128,512,1518")
+        ctl = f"{self.workdir}/zcswitch.sock"
+        env = dict(os.environ, CONFIG=os.path.join(CONFIG_DIR, "demo.yaml"), DURATION="",
+                   STATS_PERIOD="2", ZCSWITCHD=ZCSWITCHD)
+        with open(f"{self.workdir}/demo.out", "w+") as out, \
+                open(f"{self.workdir}/demo.err", "w+") as err:
+            script = subprocess.Popen(
+                [os.path.join(SOURCE_DIR, "scripts/run-demo.sh"), f"--control_socket={ctl}",
+                 "--metrics_address=127.0.0.1:0", "--", f"--file-prefix=zcdemo{os.getpid()}"],
+                cwd=self.workdir, env=env, stdout=out, stderr=err, start_new_session=True)
+            try:
+                deadline = time.time() + 30
+                received = 0
+                while received == 0 and time.time() < deadline and script.poll() is None:
+                    time.sleep(0.2)
+                    try:
+                        reply = control(ctl, "show", "port", "stats", "guest")
+                    except OSError:  # not listening yet
+                        continue
+                    if reply["ok"]:  # once the ports exist
+                        received = reply["data"]["ports"][0]["rx_packets"]
+                # Ctrl-C: SIGINT to the whole foreground process group.
+                os.killpg(script.pid, signal.SIGINT)
+                rc = script.wait(timeout=30)
+            finally:
+                if script.poll() is None:
+                    os.killpg(script.pid, signal.SIGKILL)
+                    script.wait()
+            out.seek(0)
+            stdout = out.read()
+            err.seek(0)
+            stderr = err.read()
+        with open(f"{self.workdir}/build/demo/generator.log") as f:
+            generator_log = f.read()
+        self.assertGreater(received, 0, stderr + generator_log[-2000:])
+        self.assertEqual(rc, 0, stderr)
+        self.assertIn("port guest (build/demo/guest.sock): front-end connected", stderr)
+        stats = final_port_stats(stdout)
+        self.assertGreaterEqual(stats["guest"]["rx-packets"], received, stdout)
+        self.assertEqual(stats["guest_sink"]["tx-packets"], stats["guest"]["rx-packets"])
+        # The EXIT trap stopped the generator, which ignores the SIGINT.
+        pid = int(re.search(r"dpdk-testpmd virtio-user, pid (\d+)", stdout).group(1))
+        self.assertFalse(os.path.exists(f"/proc/{pid}"), f"generator {pid} still running")
 
     def test_io_pcap(self):
         pcaptool("gen", f"{self.workdir}/in.pcap", 500, "64,1518")

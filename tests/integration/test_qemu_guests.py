@@ -7,6 +7,7 @@ included, so the guests ping each other and move a TCP stream whose checksum
 must match at both ends, while the port counters account for every frame.
 """
 import os
+import re
 import time
 import unittest
 
@@ -101,18 +102,21 @@ class QemuGuestsTest(DaemonTestCase):
         rc, out = g1.run(f"head -c {TRANSFER_BYTES} /dev/urandom > /tmp/tx && sha256sum /tmp/tx")
         self.assertEqual(rc, 0, out)
         sent_sum = out.split()[0]
-        # busybox nc: the listener exits when the sender, at the end of its
-        # input, shuts its half of the connection down.
-        rc, out = g2.run("nc -l -p 5001 > /tmp/rx &")
+        # busybox nc exits at the end of its input after shutting its sending
+        # half down, and the sender's nc exits when its peer does: the
+        # listener's input must stay open, and the sender's must end.
+        rc, out = g2.run("sleep 600 | nc -l -p 5001 > /tmp/rx &")
         self.assertEqual(rc, 0, out)
         rc, out = g1.run("time nc 10.0.0.2 5001 < /tmp/tx", timeout=180)
         self.assertEqual(rc, 0, out)
         self.step(f"g1 sent {TRANSFER_BYTES} B over TCP: {' '.join(out.split())}")
-        rc, out = g2.run("wait; sha256sum /tmp/rx; wc -c < /tmp/rx", timeout=60)
+        rc, out = g2.run("while pidof nc > /dev/null; do sleep 0.2; done; "
+                         "sha256sum /tmp/rx; wc -c < /tmp/rx", timeout=60)
         self.assertEqual(rc, 0, out)
-        received_sum, _, received = out.split()
-        self.assertEqual(int(received), TRANSFER_BYTES, out)
-        self.assertEqual(received_sum, sent_sum)
+        m = re.fullmatch(r"([0-9a-f]{64})  /tmp/rx\n\s*(\d+)\n", out)
+        self.assertIsNotNone(m, out)
+        self.assertEqual(int(m.group(2)), TRANSFER_BYTES, out)
+        self.assertEqual(m.group(1), sent_sum)
         self.step("g2 received the same sha256")
 
         after_tcp = self.port_stats(d)

@@ -117,13 +117,7 @@ ports:
 """ % sock))
         d.wait_ready()
         self.assertIn("no front-end listening", d.stderr())
-
-        def footprint():
-            fds = len(os.listdir(f"/proc/{d.proc.pid}/fd"))
-            with open(f"/proc/{d.proc.pid}/maps") as f:
-                return fds, len(f.readlines())
-
-        baseline = footprint()
+        baseline = d.footprint()
         for i in range(10):
             vdevs = [f"net_pcap0,rx_pcap=in.pcap,tx_pcap=back{i}.pcap",
                      f"net_virtio_user0,path={sock},server=1,queue_size=1024"]
@@ -142,12 +136,8 @@ ports:
             while d.metric("zcswitch_port_link_up", port="vm1") != 0 and time.time() < deadline:
                 time.sleep(0.1)
             self.assertEqual(d.metric("zcswitch_port_link_up", port="vm1"), 0, f"round {i}")
-            # A scrape's connection or a reconnect attempt may hold an fd for a
-            # moment; a leak holds it for good.
-            deadline = time.time() + 5
-            while footprint() != baseline and time.time() < deadline:
-                time.sleep(0.2)
-            self.assertEqual(footprint(), baseline, f"round {i}: fds and mappings")
+            self.assertEqual(d.settled_footprint(baseline), baseline,
+                             f"round {i}: fds and mappings")
         self.assertEqual(d.stderr().count("front-end connected"), 10)
         self.assertEqual(d.stop(), 0, d.stderr())
 

@@ -45,6 +45,23 @@ def parse_metrics(text):
     return out
 
 
+def control(path, *words, raw=None, timeout=10):
+    """Sends one control request (the command words, or a raw line) to the
+    control socket at `path` and returns the decoded reply."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        line = raw if raw is not None else json.dumps({"command": list(words)}) + "\n"
+        s.sendall(line.encode() if isinstance(line, str) else line)
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    return json.loads(reply)
+
+
 class Daemon:
     """A zcswitchd process started on a config, in a working directory."""
 
@@ -104,20 +121,47 @@ class Daemon:
                              f"{timeout}s\n{self.stderr()}")
 
     def control(self, *words, raw=None, timeout=10):
-        """Sends one control request (the command words, or a raw line) and
-        returns the decoded reply."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(timeout)
-            s.connect(self.control_path)
-            line = raw if raw is not None else json.dumps({"command": list(words)}) + "\n"
-            s.sendall(line.encode() if isinstance(line, str) else line)
-            reply = b""
-            while not reply.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                reply += chunk
-        return json.loads(reply)
+        return control(self.control_path, *words, raw=raw, timeout=timeout)
+
+    def footprint(self):
+        """(open fds, mappings): what a leaked connection or guest memory
+        table would leave behind."""
+        fds = len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+        with open(f"/proc/{self.proc.pid}/maps") as f:
+            return fds, len(f.readlines())
+
+    def steady_footprint(self, timeout=5):
+        """The footprint once two readings half a second apart agree: a
+        baseline taken while the daemon still holds a just-closed control
+        connection would be one fd too high."""
+        deadline = time.time() + timeout
+        last = self.footprint()
+        while time.time() < deadline:
+            time.sleep(0.5)
+            now = self.footprint()
+            if now == last:
+                return now
+            last = now
+        raise AssertionError(f"zcswitchd's fds and mappings keep changing: {last}")
+
+    def settled_footprint(self, baseline, timeout=5):
+        """The footprint once it is back at `baseline`, or after `timeout`: a
+        scrape's connection or a reconnect attempt may hold an fd for a
+        moment; a leak holds it for good."""
+        deadline = time.time() + timeout
+        while self.footprint() != baseline and time.time() < deadline:
+            time.sleep(0.2)
+        return self.footprint()
+
+    def memory_kb(self):
+        """VmRSS, VmSize, RssAnon and RssShmem (kB) from /proc/PID/status."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f)
+        return {k: int(fields[k].split()[0]) for k in ("VmRSS", "VmSize", "RssAnon", "RssShmem")}
+
+    def has_asan(self):
+        with open(f"/proc/{self.proc.pid}/maps") as f:
+            return "libasan" in f.read()
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """Signals the daemon and returns its exit code."""
@@ -184,15 +228,16 @@ class Testpmd:
     """A dpdk-testpmd process: the real DPDK virtio-user front-end, or a
     pcap replayer, driven through its interactive prompt on stdin."""
 
-    def __init__(self, workdir, name, vdevs, args=(), main_lcore=1):
+    def __init__(self, workdir, name, vdevs, args=(), main_lcore=1, memory_mb=1024,
+                 mbufs=16384):
         self.out_path = os.path.join(workdir, f"testpmd-{name}.out")
         prefix = f"tp{name}{os.getpid()}"
         cmd = ["dpdk-testpmd", "-l", "0,1", "--main-lcore", str(main_lcore), "--no-huge",
-               "-m", "1024", "--no-pci", "--single-file-segments", "--iova-mode=va",
+               "-m", str(memory_mb), "--no-pci", "--single-file-segments", "--iova-mode=va",
                f"--file-prefix={prefix}"]
         for v in vdevs:
             cmd += ["--vdev", v]
-        cmd += ["--", "-i", "--total-num-mbufs=16384", *args]
+        cmd += ["--", "-i", f"--total-num-mbufs={mbufs}", *args]
         with open(self.out_path, "w") as out:
             self.proc = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.PIPE, stdout=out,
                                          stderr=subprocess.STDOUT, text=True)
@@ -220,3 +265,4 @@ class Testpmd:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self.proc.stdin.close()
