@@ -38,9 +38,12 @@ class Guest:
 
     server=False: QEMU connects to `sock`, where the switch listens.
     server=True: QEMU listens on `sock`, for a switch port in client mode.
+    device_opts: extra virtio-net-pci properties, e.g. "guest_tso4=off" to
+    withhold a feature from the guest.
     """
 
-    def __init__(self, workdir, name, sock, mac, ip, server=False, mtu=None, cmdline=()):
+    def __init__(self, workdir, name, sock, mac, ip, server=False, mtu=None, cmdline=(),
+                 device_opts=()):
         self.name = name
         self.log_path = os.path.join(workdir, f"guest-{name}.log")
         append = ["console=ttyS0", "panic=-1", f"zc.ip={ip}", *cmdline]
@@ -58,7 +61,8 @@ class Guest:
             "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
             "-chardev", chardev,
             "-netdev", "vhost-user,id=net0,chardev=vhost0",
-            "-device", f"virtio-net-pci,netdev=net0,mac={mac},vectors=0,romfile=",
+            "-device", ",".join([f"virtio-net-pci,netdev=net0,mac={mac},vectors=0,romfile=",
+                                 *device_opts]),
         ]
         self._text = ""
         self._lock = threading.Lock()
@@ -152,3 +156,28 @@ class Guest:
         self.proc.stdout.close()
         with self._lock:
             self._log.close()
+
+
+def tcp_transfer(src, dst, dst_ip, nbytes, port=5001):
+    """Sends `nbytes` of random data from guest `src` to guest `dst` over TCP
+    with busybox nc. Returns (sha256 sent, sha256 received, bytes received,
+    the sender's `time` line)."""
+    rc, out = src.run(f"head -c {nbytes} /dev/urandom > /tmp/tx && sha256sum /tmp/tx")
+    if rc != 0:
+        raise AssertionError(f"guest {src.name}: {out}")
+    sent = out.split()[0]
+    # busybox nc exits at the end of its input after shutting its sending
+    # half down, and the sender's nc exits when its peer does: the listener's
+    # input must stay open, and the sender's must end.
+    rc, out = dst.run(f"sleep 600 | nc -l -p {port} > /tmp/rx &")
+    if rc != 0:
+        raise AssertionError(f"guest {dst.name}: {out}")
+    rc, timing = src.run(f"time nc {dst_ip} {port} < /tmp/tx", timeout=300)
+    if rc != 0:
+        raise AssertionError(f"guest {src.name}: nc: {timing}")
+    rc, out = dst.run("while pidof nc > /dev/null; do sleep 0.2; done; "
+                      "sha256sum /tmp/rx; wc -c < /tmp/rx", timeout=60)
+    m = re.fullmatch(r"([0-9a-f]{64})  /tmp/rx\n\s*(\d+)\n", out)
+    if rc != 0 or m is None:
+        raise AssertionError(f"guest {dst.name}: {out}")
+    return sent, m.group(1), int(m.group(2)), " ".join(timing.split())
