@@ -40,11 +40,13 @@ void InstallSignalHandlers() {
 // Mbufs for every RX ring and every TX ring to be full at once, plus each
 // lcore's burst and mempool cache, plus headroom for devices that hold
 // packets of their own (net_pcap's infinite_rx keeps its whole file).
+// vhost-user ports hold no mbufs: their rings are the guest's, and packets
+// are copied into and out of them within the burst.
 unsigned PoolSize(const Config& config) {
   const unsigned lcores = config.forwarding.lcores.size();
   unsigned n = 0;
   for (const PortConfig& p : config.ports) {
-    n += p.queues * p.rx_desc + lcores * p.tx_desc;
+    if (p.type == PortType::kEthdev) n += p.queues * p.rx_desc + lcores * p.tx_desc;
   }
   return n + lcores * (Dataplane::kBurst + 256) + 16384;
 }
