@@ -67,16 +67,13 @@ done
 modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
          failover net_failover virtio_net)
 for m in "${modules[@]}"; do
-  ko=$(find "$moddir" -name "$m.ko*" | head -n 1)
+  # Bookworm's kernels ship their modules uncompressed.
+  ko=$(find "$moddir" -name "$m.ko" | head -n 1)
   if [[ -z $ko ]]; then
     echo "build-guest: $m.ko not in $pkg" >&2
     exit 1
   fi
-  case $ko in
-    *.xz) xz -dc "$ko" >"$root/modules/$m.ko" ;;
-    *.zst) zstd -qdc "$ko" >"$root/modules/$m.ko" ;;
-    *) cp "$ko" "$root/modules/$m.ko" ;;
-  esac
+  cp "$ko" "$root/modules/$m.ko"
 done
 
 # /init loads the modules in the order of their own dependencies (depends= in
