@@ -17,6 +17,8 @@ import subprocess
 import threading
 import time
 
+from zctest import DaemonTestCase
+
 GUEST_DIR = os.environ.get(
     "ZCSWITCH_GUEST_DIR",
     os.path.abspath(os.path.join(os.path.dirname(__file__), "../../build/guest")))
@@ -181,3 +183,44 @@ def tcp_transfer(src, dst, dst_ip, nbytes, port=5001):
     if rc != 0 or m is None:
         raise AssertionError(f"guest {dst.name}: {out}")
     return sent, m.group(1), int(m.group(2)), " ".join(timing.split())
+
+
+class GuestTestCase(DaemonTestCase):
+    """A daemon test with guests, closed after the test. `make build` builds
+    the guest, so a missing one is a failure, not a skip."""
+
+    def setUp(self):
+        missing = guest_missing()
+        if missing:
+            self.fail(missing)
+        super().setUp()
+        self.guests = []
+        self.t0 = time.monotonic()
+
+    def tearDown(self):
+        for g in self.guests:
+            g.close()
+        super().tearDown()
+
+    def showing_logs(self, body):
+        """Runs body(); if it fails, prints what the guests and the daemon said
+        (the working directory goes with the test)."""
+        try:
+            body()
+        except BaseException:
+            for g in self.guests:
+                print(f"--- console of guest {g.name} ({g.log_path})\n{g.console()[-8000:]}")
+            for d in self.daemons:
+                print(f"--- zcswitchd stderr\n{d.stderr()}")
+            raise
+
+    def step(self, what):
+        print(f"[{time.monotonic() - self.t0:6.1f} s] {what}", flush=True)
+
+    def boot(self, name, sock, mac, ip, **kwargs):
+        g = Guest(self.workdir, name, sock, mac, ip, **kwargs)
+        self.guests.append(g)
+        return g
+
+    def port_stats(self, d):
+        return {p["name"]: p for p in d.control("show", "port", "stats")["data"]["ports"]}

@@ -7,12 +7,10 @@ included, so the guests ping each other and move a TCP stream whose checksum
 must match at both ends, while the port counters account for every frame.
 """
 import os
-import re
 import time
 import unittest
 
-from guest import Guest, guest_missing
-from zctest import DaemonTestCase
+from guest import GuestTestCase, tcp_transfer
 
 CONFIG = """
 eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
@@ -25,49 +23,16 @@ TRANSFER_BYTES = 4 << 20
 PINGS = 20
 
 
-class QemuGuestsTest(DaemonTestCase):
-    def setUp(self):
-        missing = guest_missing()
-        if missing:
-            self.skipTest(missing)
-        super().setUp()
-        self.guests = []
-        self.t0 = time.monotonic()
-
-    def tearDown(self):
-        for g in self.guests:
-            g.close()
-        super().tearDown()
-
-    def step(self, what):
-        print(f"[{time.monotonic() - self.t0:6.1f} s] {what}", flush=True)
-
-    def boot(self, name, sock, mac, ip, server):
-        g = Guest(self.workdir, name, sock, mac, ip, server=server)
-        self.guests.append(g)
-        return g
-
-    def port_stats(self, d):
-        return {p["name"]: p for p in d.control("show", "port", "stats")["data"]["ports"]}
-
+class QemuGuestsTest(GuestTestCase):
     def test_two_guests_ping_and_tcp(self):
-        try:
-            self.two_guests_ping_and_tcp()
-        except BaseException:
-            # The working directory goes with the test: show what the guests
-            # and the daemon said.
-            for g in self.guests:
-                print(f"--- console of guest {g.name} ({g.log_path})\n{g.console()}")
-            for d in self.daemons:
-                print(f"--- zcswitchd stderr\n{d.stderr()}")
-            raise
+        self.showing_logs(self.two_guests_ping_and_tcp)
 
     def two_guests_ping_and_tcp(self):
         socks = {n: os.path.join(self.workdir, f"{n}.sock") for n in ("g1", "g2")}
         d = self.start(self.write("zc.yaml", CONFIG % socks))
         d.wait_ready()
         self.step("zcswitchd forwarding")
-        g1 = self.boot("g1", socks["g1"], "52:54:00:00:00:01", "10.0.0.1/24", server=False)
+        g1 = self.boot("g1", socks["g1"], "52:54:00:00:00:01", "10.0.0.1/24")
         g2 = self.boot("g2", socks["g2"], "52:54:00:00:00:02", "10.0.0.2/24", server=True)
         for g in (g1, g2):
             self.step(f"{g.name}: {g.wait_ready()}")
@@ -99,24 +64,10 @@ class QemuGuestsTest(DaemonTestCase):
             self.assertGreaterEqual(after_ping[name]["tx_packets"] - stats[name]["tx_packets"],
                                     2 * PINGS, after_ping)
 
-        rc, out = g1.run(f"head -c {TRANSFER_BYTES} /dev/urandom > /tmp/tx && sha256sum /tmp/tx")
-        self.assertEqual(rc, 0, out)
-        sent_sum = out.split()[0]
-        # busybox nc exits at the end of its input after shutting its sending
-        # half down, and the sender's nc exits when its peer does: the
-        # listener's input must stay open, and the sender's must end.
-        rc, out = g2.run("sleep 600 | nc -l -p 5001 > /tmp/rx &")
-        self.assertEqual(rc, 0, out)
-        rc, out = g1.run("time nc 10.0.0.2 5001 < /tmp/tx", timeout=180)
-        self.assertEqual(rc, 0, out)
-        self.step(f"g1 sent {TRANSFER_BYTES} B over TCP: {' '.join(out.split())}")
-        rc, out = g2.run("while pidof nc > /dev/null; do sleep 0.2; done; "
-                         "sha256sum /tmp/rx; wc -c < /tmp/rx", timeout=60)
-        self.assertEqual(rc, 0, out)
-        m = re.fullmatch(r"([0-9a-f]{64})  /tmp/rx\n\s*(\d+)\n", out)
-        self.assertIsNotNone(m, out)
-        self.assertEqual(int(m.group(2)), TRANSFER_BYTES, out)
-        self.assertEqual(m.group(1), sent_sum)
+        sent, received, length, timing = tcp_transfer(g1, g2, "10.0.0.2", TRANSFER_BYTES)
+        self.step(f"g1 sent {TRANSFER_BYTES} B over TCP: {timing}")
+        self.assertEqual(length, TRANSFER_BYTES)
+        self.assertEqual(received, sent)
         self.step("g2 received the same sha256")
 
         after_tcp = self.port_stats(d)

@@ -11,11 +11,9 @@ software, and the receiving kernel, which then verifies every checksum,
 must find none wrong.
 """
 import os
-import time
 import unittest
 
-from guest import Guest, guest_missing, tcp_transfer
-from zctest import DaemonTestCase
+from guest import GuestTestCase, tcp_transfer
 
 CONFIG = """
 eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
@@ -34,36 +32,7 @@ NO_RX_OFFLOADS = ("guest_csum=off", "guest_tso4=off", "guest_tso6=off", "guest_e
                   "guest_ufo=off")
 
 
-class QemuOffloadsTest(DaemonTestCase):
-    def setUp(self):
-        missing = guest_missing()
-        if missing:
-            self.skipTest(missing)
-        super().setUp()
-        self.guests = []
-        self.t0 = time.monotonic()
-
-    def tearDown(self):
-        for g in self.guests:
-            g.close()
-        super().tearDown()
-
-    def step(self, what):
-        print(f"[{time.monotonic() - self.t0:6.1f} s] {what}", flush=True)
-
-    def run_showing_logs(self, body):
-        try:
-            body()
-        except BaseException:
-            for g in self.guests:
-                print(f"--- console of guest {g.name} ({g.log_path})\n{g.console()[-8000:]}")
-            for d in self.daemons:
-                print(f"--- zcswitchd stderr\n{d.stderr()}")
-            raise
-
-    def port_stats(self, d):
-        return {p["name"]: p for p in d.control("show", "port", "stats")["data"]["ports"]}
-
+class QemuOffloadsTest(GuestTestCase):
     def guest_counters(self, g):
         rc, out = g.run("cd /sys/class/net/eth0/statistics && "
                         "echo $(cat rx_packets rx_bytes tx_packets tx_bytes)")
@@ -81,10 +50,8 @@ class QemuOffloadsTest(DaemonTestCase):
         socks = {n: os.path.join(self.workdir, f"{n}.sock") for n in ("g1", "g2")}
         d = self.start(self.write("zc.yaml", CONFIG % socks))
         d.wait_ready()
-        g1 = Guest(self.workdir, "g1", socks["g1"], "52:54:00:00:00:01", "10.0.0.1/24")
-        g2 = Guest(self.workdir, "g2", socks["g2"], "52:54:00:00:00:02", "10.0.0.2/24",
-                   device_opts=g2_opts)
-        self.guests += [g1, g2]
+        g1 = self.boot("g1", socks["g1"], "52:54:00:00:00:01", "10.0.0.1/24")
+        g2 = self.boot("g2", socks["g2"], "52:54:00:00:00:02", "10.0.0.2/24", device_opts=g2_opts)
         for g in (g1, g2):
             self.step(f"{g.name}: {g.wait_ready()}")
             d.wait_metric("zcswitch_port_link_up", 1, port=g.name)
@@ -126,7 +93,7 @@ class QemuOffloadsTest(DaemonTestCase):
         return delta, g2_delta
 
     def test_segmentation_offload_end_to_end(self):
-        self.run_showing_logs(self.segmentation_offload_end_to_end)
+        self.showing_logs(self.segmentation_offload_end_to_end)
 
     def segmentation_offload_end_to_end(self):
         d, g1, g2 = self.start_pair()
@@ -169,7 +136,7 @@ class QemuOffloadsTest(DaemonTestCase):
         self.assertEqual(d.stop(), 0, d.stderr())
 
     def test_software_segmentation_for_a_guest_without_offloads(self):
-        self.run_showing_logs(self.software_segmentation)
+        self.showing_logs(self.software_segmentation)
 
     def software_segmentation(self):
         d, g1, g2 = self.start_pair(g2_opts=NO_RX_OFFLOADS)
