@@ -81,7 +81,7 @@ std::string VhostUserPort::Describe() const {
 
 void VhostUserPort::RefreshLink() {
   // Up while the first queue pair runs both ways.
-  set_link_up(device_.live(0) && device_.live(1));
+  set_link_up(device_.live(0) && device_.live(1) && device_.enabled(1));
 }
 
 void VhostUserPort::AddFds(std::vector<pollfd>& fds) {
@@ -196,6 +196,7 @@ absl::Status VhostUserPort::StartVring(uint16_t index, const VringConfig& config
   live->call_fd = config.call_fd;
   live->mergeable = (device_.features() & kVirtioNetFMrgRxbuf) != 0;
   live->rx_offloads = GuestRxOffloads(device_.features());
+  live->discard = !config.enabled;
   // Features are set before any vring starts, and stay until the next
   // connection: what the guest takes is known by the time traffic flows.
   set_tx_offloads(live->rx_offloads);

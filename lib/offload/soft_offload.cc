@@ -13,6 +13,11 @@ namespace {
 
 constexpr uint32_t kIpv6HeaderLen = sizeof(rte_ipv6_hdr);
 
+// Bytes of packet one mbuf of `pool` holds.
+uint32_t DataRoom(rte_mempool* pool) {
+  return uint32_t{rte_pktmbuf_data_room_size(pool)} - RTE_PKTMBUF_HEADROOM;
+}
+
 // Where the L3 datagram of `m` ends: the IP header's length, not the frame's,
 // which may carry Ethernet padding. 0 if the IP header is implausible.
 uint32_t DatagramEnd(const rte_mbuf* m) {
@@ -119,9 +124,9 @@ uint16_t TcpSegmenter::Next(const MbufPools& pools, rte_mbuf** out, uint16_t n) 
 rte_mbuf* TcpSegmenter::MakeSegment(const MbufPools& pools, uint32_t payload_len) {
   const uint32_t len = header_len_ + payload_len;
   rte_mempool* pool = pools.small;
-  if (len > rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM) {
+  if (len > DataRoom(pool)) {
     pool = pools.large;
-    if (pool == nullptr || len > rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM) {
+    if (pool == nullptr || len > DataRoom(pool)) {
       return nullptr;
     }
   }

@@ -62,7 +62,8 @@ VhostUserDevice::VhostUserDevice(uint16_t queue_pairs, VringOwner* owner)
                         kVirtioNetFHostTso6 | (queue_pairs > 1 ? kVirtioNetFMq : 0)),
       offered_protocol_features_(kProtocolFMq | kProtocolFReplyAck),
       vrings_(2 * queue_pairs),
-      live_(2 * queue_pairs, false) {}
+      live_(2 * queue_pairs, false),
+      live_enabled_(2 * queue_pairs, false) {}
 
 VhostUserDevice::~VhostUserDevice() { Reset(); }
 
@@ -113,7 +114,12 @@ void VhostUserDevice::StopIfLive(uint16_t index) {
 
 absl::Status VhostUserDevice::Reconcile(uint16_t index) {
   const VringConfig& v = vrings_[index];
-  const bool want = memory_ != nullptr && v.size != 0 && v.addrs_set && v.started && v.enabled;
+  // Odd vrings are the guest's transmit queues.
+  const bool transmit = index % 2 == 1;
+  const bool want = memory_ != nullptr && v.size != 0 && v.addrs_set && v.started &&
+                    (v.enabled || transmit);
+  // A transmit vring that was enabled or disabled starts again in its new role.
+  if (want && live_[index] && live_enabled_[index] != v.enabled) StopIfLive(index);
   if (want == live_[index]) return absl::OkStatus();
   if (!want) {
     StopIfLive(index);
@@ -121,6 +127,7 @@ absl::Status VhostUserDevice::Reconcile(uint16_t index) {
   }
   ZC_RETURN_IF_ERROR(owner_->StartVring(index, v, memory_));
   live_[index] = true;
+  live_enabled_[index] = v.enabled;
   return absl::OkStatus();
 }
 

@@ -2,7 +2,8 @@
 // memory table, and each vring's configuration, driven by front-end messages.
 //
 // The device decides when a vring is live (memory mapped, size and addresses
-// set, started by a kick, enabled) and tells its VringOwner to start or stop
+// set, started by a kick, and enabled; a transmit vring also while disabled,
+// to be drained, as the spec asks) and tells its VringOwner to start or stop
 // using it; the owner (the port) publishes the vring to the data path and,
 // when told to stop, unpublishes it and waits for quiescence before it
 // answers. The device never touches the rings itself. It is socket-agnostic:
@@ -57,7 +58,9 @@ struct VringConfig {
 class VringOwner {
  public:
   virtual ~VringOwner() = default;
-  // Vring `index` may now be used with this configuration and memory.
+  // Vring `index` may now be used with this configuration and memory. A
+  // transmit vring that is not enabled is to be drained: its packets taken
+  // and discarded.
   virtual absl::Status StartVring(uint16_t index, const VringConfig& config,
                                   std::shared_ptr<const GuestMemory> memory) = 0;
   // Vring `index` must no longer be used once this returns; the result is
@@ -80,6 +83,7 @@ class VhostUserDevice {
   uint64_t offered_features() const { return offered_features_; }
   uint64_t features() const { return features_; }
   bool live(uint16_t vring) const { return live_[vring]; }
+  bool enabled(uint16_t vring) const { return vrings_[vring].enabled; }
   uint16_t num_vrings() const { return static_cast<uint16_t>(vrings_.size()); }
   const GuestMemory* memory() const { return memory_.get(); }
 
@@ -112,6 +116,7 @@ class VhostUserDevice {
   std::shared_ptr<const GuestMemory> memory_;
   std::vector<VringConfig> vrings_;
   std::vector<bool> live_;
+  std::vector<bool> live_enabled_;  // whether a live vring was enabled when started
 };
 
 }  // namespace zcswitch

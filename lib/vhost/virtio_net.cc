@@ -114,6 +114,12 @@ rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, const MbufPools& pools, uin
 
 uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n) {
   const uint16_t avail = std::min(v.queue.AvailCount(), n);
+  if (v.discard) {
+    for (uint16_t i = 0; i < avail; ++i) v.queue.PushUsed(v.queue.PopAvail(), 0);
+    v.counters->discarded.Add(avail);
+    if (avail != 0) Notify(v);
+    return 0;
+  }
   uint16_t got = 0;
   for (uint16_t i = 0; i < avail; ++i) {
     const uint16_t head = v.queue.PopAvail();

@@ -32,6 +32,7 @@ struct alignas(64) VringCounters {
   Counter bad_offload;   // guest packets dropped: a malformed offload request
   Counter too_small;     // host packets dropped: receive buffers too small
   Counter offload_failed;  // host packets dropped: an offload the guest cannot take failed
+  Counter discarded;     // guest packets taken from a disabled transmit vring
   Counter calls;         // notifications sent to the guest
 };
 
@@ -42,6 +43,7 @@ struct LiveVring {
   int call_fd = -1;
   bool mergeable = false;  // VIRTIO_NET_F_MRG_RXBUF negotiated
   uint32_t rx_offloads = 0;  // TxOffloadCaps the guest takes in its receive header
+  bool discard = false;      // a disabled transmit vring: drained, not forwarded
   VringCounters* counters = nullptr;
   Chain chain;  // scratch for walks
 };
@@ -49,7 +51,8 @@ struct LiveVring {
 // Up to `n` packets from a guest transmit vring, copied into mbufs from
 // `pools` (a packet too large for a small mbuf goes into large ones when
 // there are any), their headers' offload requests as mbuf flags. Every chain
-// taken is returned to the guest as used.
+// taken is returned to the guest as used. A vring to discard is drained, and
+// nothing is returned.
 uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n);
 
 // Copies up to `n` packets into a guest receive vring, in order, and frees

@@ -24,7 +24,8 @@ class RecordingOwner : public VringOwner {
  public:
   absl::Status StartVring(uint16_t index, const VringConfig& config,
                           std::shared_ptr<const GuestMemory> memory) override {
-    log.push_back("start " + std::to_string(index) + " base " + std::to_string(config.base));
+    log.push_back("start " + std::to_string(index) + " base " + std::to_string(config.base) +
+                  (config.enabled ? "" : " to drain"));
     last_memory = memory.get();
     return absl::OkStatus();
   }
@@ -134,6 +135,21 @@ TEST_F(VhostUserDeviceTest, WithProtocolFeaturesVringWaitsForEnable) {
   EXPECT_THAT(owner_.log, ElementsAre("start 0 base 7"));
   Ok(Msg(R::kSetVringEnable, VringStatePayload{0, 0}));
   EXPECT_THAT(owner_.log, ElementsAre("start 0 base 7", "stop 0"));
+}
+
+TEST_F(VhostUserDeviceTest, DisabledTransmitVringIsDrainedNotStopped) {
+  ConfigureVring(1, kVirtioFVersion1 | kVhostUserFProtocolFeatures);
+  Ok(WithEventFd(R::kSetVringKick, 1));
+  // Live at once, but to be drained: the guest's packets go nowhere.
+  EXPECT_THAT(owner_.log, ElementsAre("start 1 base 7 to drain"));
+  owner_.next_avail = 9;  // the drain took two
+  Ok(Msg(R::kSetVringEnable, VringStatePayload{1, 1}));
+  EXPECT_THAT(owner_.log, ElementsAre("start 1 base 7 to drain", "stop 1", "start 1 base 9"));
+  Ok(Msg(R::kSetVringEnable, VringStatePayload{1, 0}));
+  EXPECT_THAT(owner_.log, ElementsAre("start 1 base 7 to drain", "stop 1", "start 1 base 9",
+                                      "stop 1", "start 1 base 9 to drain"));
+  EXPECT_TRUE(device_.live(1));
+  EXPECT_FALSE(device_.enabled(1));
 }
 
 TEST_F(VhostUserDeviceTest, GetVringBaseStopsAndReportsWhereTheDataPathWas) {
