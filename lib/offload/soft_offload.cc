@@ -88,9 +88,11 @@ bool ResolveChecksum(rte_mbuf* m) {
   if (end == 0 || l4_off + field + 2 > std::min(end, uint32_t{rte_pktmbuf_data_len(m)})) {
     return false;
   }
-  auto* cksum = rte_pktmbuf_mtod_offset(m, uint16_t*, l4_off + field);
-  *cksum = 0;
-  if (!L4Checksum(m, end - l4_off, proto, *cksum)) return false;
+  auto* cksum = rte_pktmbuf_mtod_offset(m, uint8_t*, l4_off + field);
+  uint16_t value = 0;
+  std::memcpy(cksum, &value, sizeof(value));
+  if (!L4Checksum(m, end - l4_off, proto, value)) return false;
+  std::memcpy(cksum, &value, sizeof(value));
   m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
   return true;
 }

@@ -6,6 +6,7 @@
 #include <rte_udp.h>
 
 #include <cstddef>
+#include <cstring>
 
 namespace zcswitch {
 namespace {
@@ -21,7 +22,9 @@ bool ChecksumNow(rte_mbuf* m, uint32_t start, uint32_t offset) {
   if (start + offset + 2 > rte_pktmbuf_data_len(m)) return false;
   uint16_t sum;
   if (rte_raw_cksum_mbuf(m, start, len - start, &sum) != 0) return false;
-  *rte_pktmbuf_mtod_offset(m, uint16_t*, start + offset) = static_cast<uint16_t>(~sum);
+  sum = static_cast<uint16_t>(~sum);
+  // The field may sit at any offset the guest chose: no aligned store.
+  std::memcpy(rte_pktmbuf_mtod_offset(m, uint8_t*, start + offset), &sum, sizeof(sum));
   return true;
 }
 
