@@ -174,6 +174,14 @@ def tcp_transfer(src, dst, dst_ip, nbytes, port=5001):
     rc, out = dst.run(f"sleep 600 | nc -l -p {port} > /tmp/rx &")
     if rc != 0:
         raise AssertionError(f"guest {dst.name}: {out}")
+    # The listener runs in the background: connect only once it listens
+    # (state 0A; busybox nc may listen on IPv6), or the connection may be
+    # refused.
+    rc, out = dst.run(f"(for i in $(seq 100); do grep -q ':{port:04X} [0-9A-F]*:0000 0A' "
+                      f"/proc/net/tcp /proc/net/tcp6 && exit 0; sleep 0.1; done; exit 1)",
+                      timeout=30)
+    if rc != 0:
+        raise AssertionError(f"guest {dst.name}: nc is not listening on {port}: {out}")
     rc, timing = src.run(f"time nc {dst_ip} {port} < /tmp/tx", timeout=300)
     if rc != 0:
         raise AssertionError(f"guest {src.name}: nc: {timing}")
