@@ -3,8 +3,11 @@
 testpmd replays a pcap into its virtio-user port and writes what comes back
 into another pcap: with zcswitchd in macswap mode, every frame must come back
 byte for byte with its MACs swapped, so both directions are checked exactly.
+testpmd's own txonly packets also go one way, into a pcap on the daemon's side,
+which must hold exactly as many as were sent.
 """
 import os
+import struct
 import time
 import unittest
 
@@ -101,6 +104,56 @@ ports:
         self.assertEqual([l["packets"] for l in lcores], [300, 300])  # a queue pair each
         self.assertEqual(d.stop(), 0, d.stderr())
         self.assertEqual(final_port_stats(d.stdout())["vm1"]["rx-packets"], 600)
+
+    def test_txonly_into_a_pcap_exactly(self):
+        # The guest's transmit path alone: testpmd's txonly packets, a fixed
+        # number of bursts per queue, go through zcswitchd (io) into a pcap,
+        # which must hold exactly that many, each whole.
+        for size, queues in ((64, 1), (1518, 2), (9000, 2)):
+            with self.subTest(size=size, queues=queues):
+                self.txonly_into_pcap(size, queues)
+
+    def txonly_into_pcap(self, size, queues, bursts=8):
+        sock = os.path.join(self.workdir, f"tx{size}.sock")
+        out = os.path.join(self.workdir, f"tx{size}.pcap")
+        d = self.start(self.write(f"tx{size}.yaml", """
+eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
+forwarding: {mode: io, lcores: [1], pairs: [[vm1, cap]]}
+ports:
+  - {name: vm1, type: vhost-user, socket: "%s", queues: %d}
+  - {name: cap, type: ethdev, devargs: "net_pcap0,tx_pcap=%s"}
+""" % (sock, queues, out)))
+        d.wait_ready()
+        jumbo = ["--mbuf-size=10240", "--max-pkt-len=9600"] if size > 2048 else []
+        tp = Testpmd(self.workdir, f"tx{size}", [f"net_virtio_user0,path={sock},queues={queues}"],
+                     [*jumbo, "--forward-mode=io", f"--txpkts={size}", f"--rxq={queues}",
+                      f"--txq={queues}"])
+        self.addCleanup(tp.kill)
+        d.wait_metric("zcswitch_port_link_up", 1, port="vm1")
+        # io forwarding on a port alone sends the first bursts and nothing more.
+        tp.send(f"start tx_first {bursts}")
+        expected = bursts * 32 * queues
+        d.wait_metric("zcswitch_port_tx_packets_total", expected, port="cap")
+        time.sleep(0.5)
+        self.assertEqual(tp.quit(), 0, tp.output())
+        self.assertEqual(d.stop(), 0, d.stderr())
+        stats = final_port_stats(d.stdout())
+        self.assertEqual(stats["vm1"]["rx-packets"], expected)
+        self.assertEqual(stats["cap"]["tx-packets"], expected)
+        with open(out, "rb") as f:
+            data = f.read()
+        lengths, first, off = [], None, 24
+        while off < len(data):
+            caplen, wirelen = struct.unpack_from("<II", data, off + 8)
+            frame = data[off + 16:off + 16 + caplen]
+            first = first or frame
+            # txonly's frames: one template, IPv4/UDP.
+            self.assertEqual(frame[12:14], b"\x08\x00")
+            self.assertEqual(frame[23], 17)
+            self.assertEqual(frame[:14], first[:14])
+            lengths.append(wirelen if caplen == wirelen else -1)
+            off += 16 + caplen
+        self.assertEqual(lengths, [size] * expected)
 
     def test_client_mode_reconnects_ten_times(self):
         # zcswitchd connects to a front-end that listens (virtio-user's
