@@ -22,9 +22,9 @@ ports:
 
 
 class VirtioUserTest(DaemonTestCase):
-    def start_testpmd(self, name, sock, pcap_in, pcap_out, args=(), queues=1):
+    def start_testpmd(self, name, sock, pcap_in, pcap_out, args=(), queues=1, virtio_args=""):
         vdevs = [f"net_pcap0,rx_pcap={pcap_in},tx_pcap={pcap_out}",
-                 f"net_virtio_user0,path={sock},queues={queues},queue_size=1024"]
+                 f"net_virtio_user0,path={sock},queues={queues},queue_size=1024{virtio_args}"]
         # testpmd does not poll its receive queue while it retries a send, so
         # its rings must hold a whole test's packets, or the switch (rightly)
         # drops what the guest has no room for.
@@ -34,12 +34,14 @@ class VirtioUserTest(DaemonTestCase):
         self.addCleanup(tp.kill)
         return tp
 
-    def macswap_round_trip(self, count, sizes, queues=1, testpmd_args=(), retries=8):
+    def macswap_round_trip(self, count, sizes, queues=1, testpmd_args=(), retries=8,
+                           virtio_args=""):
         sock = os.path.join(self.workdir, "vm1.sock")
         pcaptool("gen", f"{self.workdir}/in.pcap", count, sizes)
         d = self.start(self.write("zc.yaml", MACSWAP % {"sock": sock, "queues": queues, "retries": retries}))
         d.wait_ready()
-        tp = self.start_testpmd("a", sock, "in.pcap", "back.pcap", testpmd_args, queues)
+        tp = self.start_testpmd("a", sock, "in.pcap", "back.pcap", testpmd_args, queues,
+                                virtio_args)
         d.wait_metric("zcswitch_port_link_up", 1, port="vm1")
         tp.send("set fwd io retry", "set burst tx delay 50 retry 10000", "start")
         try:
@@ -64,6 +66,11 @@ class VirtioUserTest(DaemonTestCase):
         d = self.macswap_round_trip(1000, "60,64,128,512,1024,1500,1518")
         self.assertIn("front-end connected", d.stderr())
         self.assertIn("front-end disconnected", d.stderr())
+
+    def test_without_mergeable_buffers(self):
+        # Each packet then fills one receive buffer, header included.
+        d = self.macswap_round_trip(500, "60,512,1518", virtio_args=",mrg_rxbuf=0")
+        self.assertEqual(d.stderr().count("front-end connected"), 1)
 
     def test_jumbo_frames_both_ways(self):
         # testpmd needs the mbuf size before the packet length, or it quietly
