@@ -62,8 +62,7 @@ VhostUserDevice::VhostUserDevice(uint16_t queue_pairs, VringOwner* owner)
                         kVirtioNetFHostTso6 | (queue_pairs > 1 ? kVirtioNetFMq : 0)),
       offered_protocol_features_(kProtocolFMq | kProtocolFReplyAck),
       vrings_(2 * queue_pairs),
-      live_(2 * queue_pairs, false),
-      live_enabled_(2 * queue_pairs, false) {}
+      live_(2 * queue_pairs, false) {}
 
 VhostUserDevice::~VhostUserDevice() { Reset(); }
 
@@ -118,8 +117,6 @@ absl::Status VhostUserDevice::Reconcile(uint16_t index) {
   const bool transmit = index % 2 == 1;
   const bool want = memory_ != nullptr && v.size != 0 && v.addrs_set && v.started &&
                     (v.enabled || transmit);
-  // A transmit vring that was enabled or disabled starts again in its new role.
-  if (want && live_[index] && live_enabled_[index] != v.enabled) StopIfLive(index);
   if (want == live_[index]) return absl::OkStatus();
   if (!want) {
     StopIfLive(index);
@@ -127,7 +124,6 @@ absl::Status VhostUserDevice::Reconcile(uint16_t index) {
   }
   ZC_RETURN_IF_ERROR(owner_->StartVring(index, v, memory_));
   live_[index] = true;
-  live_enabled_[index] = v.enabled;
   return absl::OkStatus();
 }
 
@@ -266,6 +262,8 @@ absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::Dispatch(
     case R::kSetVringEnable: {
       const auto s = m.As<VringStatePayload>();
       ZC_ASSIGN_OR_RETURN(const uint16_t i, VringIndex(s.index));
+      // A live transmit vring starts again in its new role (drained or not).
+      StopIfLive(i);
       vrings_[i].enabled = s.num != 0;
       ZC_RETURN_IF_ERROR(Reconcile(i));
       return std::nullopt;

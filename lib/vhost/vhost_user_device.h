@@ -116,7 +116,6 @@ class VhostUserDevice {
   std::shared_ptr<const GuestMemory> memory_;
   std::vector<VringConfig> vrings_;
   std::vector<bool> live_;
-  std::vector<bool> live_enabled_;  // whether a live vring was enabled when started
 };
 
 }  // namespace zcswitch

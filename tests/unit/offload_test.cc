@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -76,7 +77,9 @@ bool Ipv4HeaderValid(const uint8_t* f, const Spec& s) {
 std::vector<uint8_t> Frame(const Spec& s) {
   const uint32_t l4_len = L4HdrLen(s) + s.payload;
   std::vector<uint8_t> f(L4Off(s) + l4_len, 0);
-  for (int i = 0; i < 6; ++i) f[i] = i == 5 ? 1 : 2, f[6 + i] = i == 5 ? 2 : 2;
+  // Destination 02:02:02:02:02:01, source 02:02:02:02:02:02.
+  std::fill(f.begin(), f.begin() + 12, 2);
+  f[5] = 1;
   size_t at = 12;
   if (s.vlan) {
     Put16(f, at, 0x8100);
