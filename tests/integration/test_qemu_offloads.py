@@ -23,8 +23,10 @@ ports:
   - {name: g2, type: vhost-user, socket: "%(g2)s"}
 """
 TRANSFER_BYTES = 8 << 20
-# Larger than any frame a 1500-byte MTU allows: proof of segmentation
-# offload at work when the average frame is bigger.
+# The largest frame a 1500-byte MTU allows: an average above it proves
+# segmentation offload at work. How large the GSO frames are is up to the
+# guest's TCP (it sizes them by its pacing rate): 2.8 KB to 37 KB on average
+# were seen here, so no larger margin is asked for.
 WIRE_FRAME = 1514
 FEATURE_BITS = {"CSUM": 0, "GUEST_CSUM": 1, "GUEST_TSO4": 7, "GUEST_TSO6": 8, "HOST_TSO4": 11,
                 "HOST_TSO6": 12, "EVENT_IDX": 29}
@@ -110,9 +112,11 @@ class QemuOffloadsTest(GuestTestCase):
         g1_in = switch["g1"]["rx_bytes"] / switch["g1"]["rx_packets"]
         g2_out = switch["g2"]["tx_bytes"] / switch["g2"]["tx_packets"]
         g2_in = g2_kernel["rx_bytes"] / g2_kernel["rx_packets"]
-        self.assertGreater(g1_in, 2 * WIRE_FRAME, switch)
-        self.assertGreater(g2_out, 2 * WIRE_FRAME, switch)
-        self.assertGreater(g2_in, 2 * WIRE_FRAME, g2_kernel)
+        self.assertGreater(g1_in, WIRE_FRAME, switch)
+        self.assertEqual(switch["g2"]["tx_packets"], switch["g1"]["rx_packets"], switch)
+        self.assertEqual(switch["g2"]["tx_bytes"], switch["g1"]["rx_bytes"], switch)
+        self.assertEqual(g2_kernel["rx_packets"], switch["g2"]["tx_packets"], g2_kernel)
+        self.assertGreater(g2_in, WIRE_FRAME, g2_kernel)
         self.step(f"average frame: g1 -> switch {g1_in:.0f} B, switch -> g2 {g2_out:.0f} B, "
                   f"g2 received {g2_in:.0f} B")
 
@@ -151,7 +155,7 @@ class QemuOffloadsTest(GuestTestCase):
         # with a checksum g2's kernel verified.
         g1_in = switch["g1"]["rx_bytes"] / switch["g1"]["rx_packets"]
         g2_out = switch["g2"]["tx_bytes"] / switch["g2"]["tx_packets"]
-        self.assertGreater(g1_in, 2 * WIRE_FRAME, switch)
+        self.assertGreater(g1_in, WIRE_FRAME, switch)
         self.assertLessEqual(g2_out, WIRE_FRAME, switch)
         self.assertGreater(switch["g2"]["tx_packets"], switch["g1"]["rx_packets"], switch)
         self.assertLessEqual(g2_kernel["rx_bytes"] / g2_kernel["rx_packets"], WIRE_FRAME,
