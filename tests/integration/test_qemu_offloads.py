@@ -11,6 +11,7 @@ software, and the receiving kernel, which then verifies every checksum,
 must find none wrong.
 """
 import os
+import time
 import unittest
 
 from guest import GuestTestCase, tcp_transfer
@@ -73,18 +74,31 @@ class QemuOffloadsTest(GuestTestCase):
         bits = out.strip()
         return {name for name, bit in FEATURE_BITS.items() if bits[bit] == "1"}
 
+    def settled_counters(self, d, g2):
+        """The switch's port counters and g2's kernel counters, once two
+        readings in a row agree: a frame the switch has put in g2's ring is
+        counted by g2's kernel only when its (emulated, slow) NAPI runs."""
+        last = None
+        for _ in range(20):
+            now = (self.port_stats(d), self.guest_counters(g2))
+            if now == last:
+                return now
+            last = now
+            time.sleep(0.5)
+        self.fail(f"counters still moving: {last}")
+
     def transfer(self, d, g1, g2):
         """Moves TRANSFER_BYTES from g1 to g2 over TCP; returns the switch's
         and g2's counter deltas."""
         # Resolve the neighbour first, so the counted window holds the stream.
         rc, out = g1.run("ping -c 1 -W 10 10.0.0.2", timeout=30)
         self.assertEqual(rc, 0, out)
-        before, g2_before = self.port_stats(d), self.guest_counters(g2)
+        before, g2_before = self.settled_counters(d, g2)
         sent, received, length, timing = tcp_transfer(g1, g2, "10.0.0.2", TRANSFER_BYTES)
         self.step(f"g1 sent {TRANSFER_BYTES} B over TCP: {timing}")
         self.assertEqual(length, TRANSFER_BYTES)
         self.assertEqual(received, sent)
-        after, g2_after = self.port_stats(d), self.guest_counters(g2)
+        after, g2_after = self.settled_counters(d, g2)
         delta = {n: {k: after[n][k] - before[n][k]
                      for k in ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes")}
                  for n in after}
