@@ -11,10 +11,12 @@ namespace zcswitch {
 
 // X(enumerator, name, description)
 #define ZCSWITCH_DROP_REASONS(X)                                           \
-  X(kNoRoute, "no_route", "the forwarding mode had no destination for it") \
-  X(kTxFull, "tx_full", "the destination queue stayed full after retries") \
-  X(kLinkDown, "link_down", "the destination port's link was down")        \
-  X(kOffload, "offload", "its checksum or segmentation could not be done") \
+  X(kNoRoute, "no_route", "the forwarding mode had no destination for it")     \
+  X(kVlanFilter, "vlan_filter", "its VLAN is not one the port carries")          \
+  X(kTxFull, "tx_full", "the destination queue stayed full after retries")     \
+  X(kLinkDown, "link_down", "the destination port's link was down")            \
+  X(kOffload, "offload", "its checksum, segmentation or VLAN tag could not be done") \
+  X(kNoMbuf, "no_mbuf", "no mbuf was free for a flood's copy of it")           \
   X(kRunt, "runt", "shorter than an Ethernet header")
 
 enum class DropReason : size_t {
