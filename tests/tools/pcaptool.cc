@@ -5,8 +5,8 @@
 //                     OUT COUNT [SIZE,SIZE,...]      deterministic UDP frames
 //   zcswitch-pcaptool count FILE                      number of packets
 //   zcswitch-pcaptool cmp [--swap-macs] EXPECTED GOT  byte-for-byte, in order
-//   zcswitch-pcaptool select --vlan=ID [--untag] IN OUT
-//                                                     the frames of one VLAN
+//   zcswitch-pcaptool select [--vlan=ID] [--dst=MAC] [--untag] IN OUT
+//                                                     some frames, in order
 //
 // Frames of `gen` are IPv4/UDP from 02:00:00:00:00:01 to 02:00:00:00:00:02
 // with valid IP checksums; each payload carries its sequence number and a
@@ -15,8 +15,8 @@
 // --vlan puts an 802.1Q tag on (VLAN 0: no tag); each takes a list, and
 // frame i uses entry i mod n of each list, as it does of the sizes. A size is
 // the frame's size without the tag: a tag adds 4 bytes.
-// `select` copies the frames tagged ID (with --vlan=0: the untagged ones), in
-// order; with --untag, without their tag.
+// `select` copies, in order, the frames tagged ID (with --vlan=0: the
+// untagged ones) and/or sent to MAC; with --untag, without their tag.
 // Exit status: 0 ok/equal, 1 different, 2 usage.
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,7 @@ int Usage() {
                "OUT COUNT [SIZE,...]\n"
                "       zcswitch-pcaptool count FILE\n"
                "       zcswitch-pcaptool cmp [--swap-macs] EXPECTED GOT\n"
-               "       zcswitch-pcaptool select --vlan=ID [--untag] IN OUT\n");
+               "       zcswitch-pcaptool select [--vlan=ID] [--dst=MAC] [--untag] IN OUT\n");
   return 2;
 }
 
@@ -240,12 +241,22 @@ int Gen(const char* out, long count, const GenSpec& spec) {
   return WriteAll(out, frames);
 }
 
-int Select(const char* in, const char* out, uint16_t vlan, bool untag) {
+// Which frames `select` keeps.
+struct Selection {
+  std::optional<uint16_t> vlan;
+  std::optional<Mac> dst;
+  bool untag = false;
+};
+
+int Select(const char* in, const char* out, const Selection& sel) {
   std::vector<Frame> frames, selected;
   if (!ReadAll(in, frames)) return 1;
   for (Frame& f : frames) {
-    if (FrameVlan(f) != vlan) continue;
-    if (untag) Untag(f);
+    if (sel.vlan && FrameVlan(f) != *sel.vlan) continue;
+    if (sel.dst && (f.size() < 6 || !std::equal(sel.dst->begin(), sel.dst->end(), f.begin()))) {
+      continue;
+    }
+    if (sel.untag) Untag(f);
     selected.push_back(std::move(f));
   }
   return WriteAll(out, selected);
@@ -308,19 +319,24 @@ int GenCommand(std::vector<std::string> args) {
 
 int SelectCommand(std::vector<std::string> args) {
   std::vector<std::pair<std::string, std::string>> options;
-  if (!TakeOptions(args, {"--vlan", "--untag"}, options) || args.size() != 2) return Usage();
-  long vlan = -1;
-  bool untag = false;
+  if (!TakeOptions(args, {"--vlan", "--dst", "--untag"}, options) || args.size() != 2) {
+    return Usage();
+  }
+  Selection sel;
   for (const auto& [name, value] : options) {
     if (name == "--untag") {
-      untag = true;
+      sel.untag = true;
+    } else if (name == "--dst") {
+      Mac mac;
+      if (!ParseMac(value, mac)) return Usage();
+      sel.dst = mac;
     } else {
-      vlan = ParseNumber(value, 0, 4094);
+      const long vlan = ParseNumber(value, 0, 4094);
       if (vlan < 0) return Usage();
+      sel.vlan = static_cast<uint16_t>(vlan);
     }
   }
-  if (vlan < 0) return Usage();
-  return Select(args[0].c_str(), args[1].c_str(), static_cast<uint16_t>(vlan), untag);
+  return Select(args[0].c_str(), args[1].c_str(), sel);
 }
 
 }  // namespace
