@@ -95,8 +95,7 @@ class Fdb {
   struct LearnRequest;
   struct LcoreLearner;
 
-  Fdb(rte_hash* hash, uint32_t capacity, uint32_t aging_s,
-      std::vector<std::unique_ptr<LcoreLearner>> learners);
+  Fdb(rte_hash* hash, uint32_t aging_s, std::vector<std::unique_ptr<LcoreLearner>> learners);
   void Apply(const LearnRequest& request);
   void Age();
 
