@@ -337,6 +337,7 @@ SwitchSnapshot Daemon::Snapshot() const {
     s.ports.push_back(
         {port->name(), std::string(port->type_name()), port->link_up(), port->stats().Total()});
   }
+  if (fdb_ != nullptr) s.fdb = fdb_->Stats();
   if (dataplane_ != nullptr) {
     for (size_t i = 0; i < dataplane_->num_lcores(); ++i) {
       s.lcores.push_back(

@@ -149,15 +149,18 @@ void Fdb::Learn(unsigned lcore, const rte_ether_addr& mac, uint16_t vlan, uint16
 
 absl::Status Fdb::AddStatic(const rte_ether_addr& mac, uint16_t vlan, uint16_t port) {
   const uint64_t key = Key(mac, vlan);
+  const bool is_new = rte_hash_lookup(hash_, &key) < 0;
   if (rte_hash_add_key_data(hash_, &key, Data(port, true)) != 0) {
     return absl::ResourceExhaustedError("the FDB is full");
   }
+  if (is_new) CountEntries(1);
   return absl::OkStatus();
 }
 
 absl::Status Fdb::Remove(const rte_ether_addr& mac, uint16_t vlan) {
   const uint64_t key = Key(mac, vlan);
   if (rte_hash_del_key(hash_, &key) < 0) return absl::NotFoundError("no such FDB entry");
+  CountEntries(-1);
   return absl::OkStatus();
 }
 
@@ -172,7 +175,7 @@ size_t Fdb::FlushPort(uint16_t port) {
       doomed.push_back(*static_cast<const uint64_t*>(key));
     }
   }
-  for (uint64_t k : doomed) rte_hash_del_key(hash_, &k);
+  Delete(doomed);
   return doomed.size();
 }
 
@@ -214,6 +217,7 @@ void Fdb::Apply(const LearnRequest& request) {
   pos = rte_hash_lookup(hash_, &request.key);
   if (pos >= 0) last_seen_[pos].store(now, std::memory_order_relaxed);
   learned_.Add(1);
+  CountEntries(1);
 }
 
 void Fdb::Age() {
@@ -228,8 +232,14 @@ void Fdb::Age() {
     const uint32_t seen = last_seen_[pos].load(std::memory_order_relaxed);
     if (now >= seen && now - seen >= aging_s_) doomed.push_back(*static_cast<const uint64_t*>(key));
   }
-  for (uint64_t k : doomed) rte_hash_del_key(hash_, &k);
+  Delete(doomed);
   aged_.Add(doomed.size());
+}
+
+void Fdb::Delete(absl::Span<const uint64_t> keys) {
+  for (uint64_t k : keys) {
+    if (rte_hash_del_key(hash_, &k) >= 0) CountEntries(-1);
+  }
 }
 
 std::vector<FdbEntry> Fdb::Entries() const {
@@ -256,7 +266,7 @@ std::vector<FdbEntry> Fdb::Entries() const {
 
 FdbStats Fdb::Stats() const {
   FdbStats s;
-  s.entries = static_cast<uint64_t>(std::max(rte_hash_count(hash_), 0));
+  s.entries = entries_.load(std::memory_order_relaxed);
   s.learned = learned_.Read();
   s.moves = moves_.Read();
   s.aged = aged_.Read();
