@@ -31,7 +31,7 @@ import time
 import unittest
 
 from guest import GuestTestCase
-from zctest import final_port_stats
+from zctest import final_port_stats, pcap_frames
 
 CONFIG = """
 eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
@@ -61,20 +61,6 @@ PINGS = 10
 
 def mac_bytes(mac):
     return bytes.fromhex(mac.replace(":", ""))
-
-
-def read_pcap(path):
-    """The frames of a classic pcap file, as libpcap writes them."""
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = struct.unpack("<I", data[:4])[0]
-    endian = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-    frames, off = [], 24
-    while off + 16 <= len(data):
-        caplen = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
-        frames.append(data[off + 16:off + 16 + caplen])
-        off += 16 + caplen
-    return frames
 
 
 def write_pcap(path, frames):
@@ -282,8 +268,8 @@ class QemuVlansTest(GuestTestCase):
         self.check_pcaps(final, stats)
 
     def check_pcaps(self, final, stats):
-        vlan10 = read_pcap(f"{self.workdir}/vlan10.pcap")
-        trunk = read_pcap(f"{self.workdir}/trunk.pcap")
+        vlan10 = pcap_frames(f"{self.workdir}/vlan10.pcap")
+        trunk = pcap_frames(f"{self.workdir}/trunk.pcap")
         self.assertEqual(len(vlan10), final["tap10"]["tx-packets"], final)
         self.assertEqual(len(trunk), final["trunk"]["tx-packets"], final)
         g1, g2, g3 = (mac_bytes(GUESTS[n][0]) for n in ("g1", "g2", "g3"))
