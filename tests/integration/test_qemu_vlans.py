@@ -187,6 +187,7 @@ class QemuVlansTest(GuestTestCase):
         write_pcap(f"{wd}/trunk-in.pcap", refused_by_a_trunk())
         d = self.start(self.write("zc.yaml", CONFIG % {"wd": wd}))
         d.wait_ready()
+        self.assertEqual(d.control("show", "fwd")["data"]["mode"], "l2switch")
         self.step("zcswitchd forwarding")
         guests = {n: self.boot(n, f"{wd}/{n}.sock", mac, f"{ip}/24", cmdline=("ipv6.disable=1",))
                   for n, (mac, ip) in GUESTS.items()}
