@@ -151,6 +151,10 @@ void Daemon::AddModeCommands() {
                   if (args.size() == 1) mode = ParseFwdMode(args[0]);
                   if (!mode) return absl::InvalidArgumentError("usage: set fwd l2switch|io|macswap");
                   if (dataplane_ == nullptr) return absl::UnavailableError("not forwarding yet");
+                  if (*mode == FwdMode::kIo && config_.forwarding.pairs.empty()) {
+                    return absl::FailedPreconditionError(
+                        "io mode needs port pairs (forwarding.pairs in the configuration)");
+                  }
                   dataplane_->SetEngine(EngineFor(*mode));
                   mode_ = *mode;
                   std::fprintf(stderr, "zcswitchd: forwarding mode %s\n", args[0].c_str());
