@@ -10,7 +10,7 @@ One zcswitchd in l2switch mode with five ports:
            priority-tagged, tagged with a VLAN it does not carry)
 
 The guests run without IPv6, so the only frames on the wire are the test's
-pings and the ARP they need. The test shows that
+pings and ARP (requests, replies and the kernels' unicast revalidations). The test shows that
   - g1 and g2 ping each other without loss, and the FDB then holds both of
     them, learned in VLAN 10 on their own ports;
   - g3 reaches neither, and nothing it sends reaches a VLAN-10 port: its ARP
@@ -25,7 +25,6 @@ pings and the ARP they need. The test shows that
   - the trunk's refused frames are counted as vlan_filter and never learned;
     no other drop happens.
 """
-import os
 import struct
 import time
 import unittest
@@ -51,7 +50,6 @@ GUESTS = {  # name: (MAC, IP)
     "g2": ("52:54:00:00:00:02", "10.0.0.2"),
     "g3": ("52:54:00:00:00:03", "10.0.0.3"),
 }
-VLAN10 = ("g1", "g2", "tap10", "trunk")
 ROGUE_MAC = "02:00:00:00:00:99"  # source of the frames the trunk must refuse
 BROADCAST = b"\xff" * 6
 ETH_ARP = 0x0806
