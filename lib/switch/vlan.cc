@@ -54,9 +54,10 @@ std::optional<uint16_t> PortVlan::Ingress(rte_mbuf* m) const {
   }
   const uint16_t vid = tci & kVidMask;
   const uint16_t vlan = vid != 0 ? vid : (kind_ == Kind::kAccess ? access_ : kUntaggedVlan);
-  // A trunk has no native VLAN, and an access or untagged port takes no
-  // frame tagged with a VLAN of its own choosing.
-  if (kind_ == Kind::kTrunk ? (vid == 0 || !trunk_.test(vid)) : vid != 0) return std::nullopt;
+  // A trunk has no native VLAN (and VLAN 4095 is reserved), and an access or
+  // untagged port takes no
+  // frame tagged with a VLAN of the sender's choosing.
+  if (kind_ == Kind::kTrunk ? (vid == 0 || !Carries(vid)) : vid != 0) return std::nullopt;
   if (in_frame) {
     rte_vlan_strip(m);
     // A guest's offload request measured its L2 header with the tag.
