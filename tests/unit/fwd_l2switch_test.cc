@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "lib/offload/soft_offload.h"
 #include "gtest/gtest.h"
 #include "tests/unit/mbuf_test_env.h"
 
@@ -52,6 +53,46 @@ Bytes Contents(const rte_mbuf* m) {
   const void* p = rte_pktmbuf_read(m, 0, out.size(), out.data());
   if (p != out.data()) std::copy_n(static_cast<const uint8_t*>(p), out.size(), out.begin());
   return out;
+}
+
+// An IPv4/UDP frame asking for its UDP checksum to be done (a guest's
+// request): its checksum field is left zero.
+Bytes UdpFrame(const rte_ether_addr& dst, const rte_ether_addr& src,
+               std::optional<uint16_t> tci = std::nullopt) {
+  Bytes f(dst.addr_bytes, dst.addr_bytes + 6);
+  f.insert(f.end(), src.addr_bytes, src.addr_bytes + 6);
+  if (tci) {
+    f.insert(f.end(), {0x81, 0x00, static_cast<uint8_t>(*tci >> 8), static_cast<uint8_t>(*tci)});
+  }
+  const size_t ip = f.size() + 2;
+  constexpr uint16_t kPayload = 18;
+  constexpr uint16_t kIpLen = 20 + 8 + kPayload;
+  f.insert(f.end(), {0x08, 0x00,
+                     0x45, 0x00, kIpLen >> 8, kIpLen & 0xff, 0x12, 0x34, 0x00, 0x00,
+                     0x40, 17, 0x00, 0x00, 10, 0, 0, 1, 10, 0, 0, 2,
+                     0x04, 0xd2, 0x16, 0x2e, 0x00, 8 + kPayload, 0x00, 0x00});
+  for (uint16_t i = 0; i < kPayload; ++i) f.push_back(static_cast<uint8_t>(0xa0 + i));
+  uint32_t sum = 0;
+  for (size_t i = 0; i < 20; i += 2) sum += f[ip + i] << 8 | f[ip + i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  f[ip + 10] = static_cast<uint8_t>(~sum >> 8);
+  f[ip + 11] = static_cast<uint8_t>(~sum);
+  return f;
+}
+
+// Whether the UDP checksum of the IPv4 datagram at `ip` in `f` is right and
+// not left out (zero).
+bool UdpChecksumValid(const Bytes& f, size_t ip) {
+  const size_t udp = ip + 20;
+  const uint32_t udp_len = f[udp + 4] << 8 | f[udp + 5];
+  if (udp + udp_len > f.size() || (f[udp + 6] == 0 && f[udp + 7] == 0)) return false;
+  uint32_t sum = 17 + udp_len;
+  for (size_t i = ip + 12; i < ip + 20; i += 2) sum += f[i] << 8 | f[i + 1];
+  for (size_t i = 0; i < udp_len; i += 2) {
+    sum += f[udp + i] << 8 | (i + 1 < udp_len ? f[udp + i + 1] : 0);
+  }
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return sum == 0xffff;
 }
 
 // The QSBR variable the FDB's hash reclaims through: one thread, never online.
@@ -119,7 +160,9 @@ class L2SwitchTest : public ::testing::Test {
     EXPECT_EQ(rte_mempool_in_use_count(g_pool), in_use_before_);
   }
 
-  FwdContext Ctx() { return FwdContext{absl::MakeConstSpan(port_ptrs_), 0, 0, {g_pool, nullptr}}; }
+  FwdContext Ctx() {
+    return FwdContext{absl::MakeConstSpan(port_ptrs_), 0, 0, {copy_pool_, nullptr}};
+  }
 
   rte_mbuf* Mbuf(const Bytes& bytes) {
     rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
@@ -134,6 +177,9 @@ class L2SwitchTest : public ::testing::Test {
   void Receive(uint16_t in, const std::vector<Bytes>& frames) {
     std::vector<rte_mbuf*> pkts;
     for (const Bytes& f : frames) pkts.push_back(Mbuf(f));
+    Forward(in, pkts);
+  }
+  void Forward(uint16_t in, std::vector<rte_mbuf*>& pkts) {
     engine_->Forward(Ctx(), in, 0, pkts.data(), static_cast<uint16_t>(pkts.size()));
   }
 
@@ -182,6 +228,7 @@ class L2SwitchTest : public ::testing::Test {
   }
 
   unsigned in_use_before_ = 0;
+  rte_mempool* copy_pool_ = g_pool;  // where flood copies come from
   Qsbr qsbr_;
   std::string fdb_name_;
   std::unique_ptr<Fdb> fdb_;
@@ -437,6 +484,129 @@ TEST_F(L2SwitchTest, AMovedMacIsFollowed) {
   Receive(kP0, {to_a});
   EXPECT_THAT(SentTo(kP2), ElementsAre(to_a));
   EXPECT_EQ(AllSent(), 1u);
+}
+
+TEST_F(L2SwitchTest, MoreThanABurstForOneDestinationAllGoesInOrder) {
+  Teach(kA, kP1);
+  std::vector<Bytes> burst;
+  for (uint8_t i = 0; i < 2 * L2SwitchEngine::kBurst + 5; ++i) {
+    burst.push_back(Frame(i % 3 == 0 ? kBroadcast : kA, kB, std::nullopt, i));
+  }
+  Receive(kP0, burst);
+  EXPECT_EQ(SentTo(kP1), burst);
+  size_t broadcasts = 0;
+  for (const Bytes& f : burst) broadcasts += f[0] == 0xff;
+  EXPECT_EQ(port(kP2).sent.size(), broadcasts);
+  EXPECT_EQ(port(kTrunk).sent.size(), broadcasts);
+  EXPECT_EQ(AllDrops(), 0u);
+}
+
+TEST_F(L2SwitchTest, AGroupOrZeroSourceIsNotLearned) {
+  const rte_ether_addr zero = {};
+  Receive(kP0, {Frame(kBroadcast, kMulticast), Frame(kBroadcast, kBroadcast),
+                Frame(kBroadcast, zero)});
+  fdb_->Maintain(kT0);
+  EXPECT_EQ(fdb_->Stats().learned, 0u);
+  EXPECT_TRUE(fdb_->Entries().empty());
+  // A frame to that group is still flooded, not sent to where it came from.
+  Forget();
+  Receive(kP1, {Frame(kMulticast, kA)});
+  EXPECT_EQ(port(kP0).sent.size(), 1u);
+  EXPECT_EQ(port(kP2).sent.size(), 1u);
+}
+
+TEST_F(L2SwitchTest, FloodCopiesThePoolCannotGiveAreDroppedAsNoMbuf) {
+  // A pool with one mbuf left: one copy can be made, not two.
+  static std::atomic<int> next{0};
+  const std::string name = "l2sw_tiny" + std::to_string(next++);
+  rte_mempool* tiny = rte_pktmbuf_pool_create(name.c_str(), 8, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                              SOCKET_ID_ANY);
+  ASSERT_NE(tiny, nullptr);
+  std::vector<rte_mbuf*> held(7);
+  ASSERT_EQ(rte_pktmbuf_alloc_bulk(tiny, held.data(), 7), 0);
+  copy_pool_ = tiny;
+
+  const Bytes f = Frame(kBroadcast, kA);
+  Receive(kP0, {f});
+  // Three destinations: two copies asked for, one made; the original too.
+  EXPECT_EQ(AllSent(), 2u);
+  EXPECT_EQ(TxDrops(kP1, DropReason::kNoMbuf) + TxDrops(kP2, DropReason::kNoMbuf) +
+                TxDrops(kTrunk, DropReason::kNoMbuf),
+            1u);
+  EXPECT_EQ(AllDrops(), 1u);
+  for (uint16_t id : {kP1, kP2}) {
+    for (const Bytes& got : SentTo(id)) EXPECT_EQ(got, f);
+  }
+  for (const Bytes& got : SentTo(kTrunk)) EXPECT_EQ(got, Frame(kBroadcast, kA, 10));
+
+  Forget();  // the copy goes back to `tiny` before it goes
+  rte_pktmbuf_free_bulk(held.data(), 7);
+  EXPECT_EQ(rte_mempool_in_use_count(tiny), 0u);
+  rte_mempool_free(tiny);
+}
+
+TEST_F(L2SwitchTest, TagThatDoesNotFitIsDroppedNotSentUntagged) {
+  Teach(kB, kTrunk, 10);
+  // A frame from an access port with no headroom for the trunk's tag.
+  const Bytes f = Frame(kB, kA);
+  rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
+  ASSERT_NE(m, nullptr);
+  m->data_off = 0;
+  std::copy(f.begin(), f.end(), rte_pktmbuf_append(m, static_cast<uint16_t>(f.size())));
+  std::vector<rte_mbuf*> pkts = {m};
+  Forward(kP0, pkts);
+  EXPECT_EQ(AllSent(), 0u);
+  EXPECT_EQ(TxDrops(kTrunk, DropReason::kOffload), 1u);
+  EXPECT_EQ(AllDrops(), 1u);
+}
+
+TEST_F(L2SwitchTest, ReservedVid4095FromTheTrunkIsDroppedAsVlanFilter) {
+  Bytes f = Frame(kBroadcast, kA, 0x0fff);
+  std::vector<rte_mbuf*> pkts = {Mbuf(f)};
+  EXPECT_NO_THROW(Forward(kTrunk, pkts));
+  EXPECT_EQ(AllSent(), 0u);
+  EXPECT_EQ(RxDrops(kTrunk, DropReason::kVlanFilter), 1u);
+}
+
+// A guest's checksum request crosses the trunk edge: the port (which does no
+// offloads) gets it done in software, at the right offset with the tag on
+// and with it off.
+TEST_F(L2SwitchTest, ChecksumRequestsSurviveTaggingAndUntagging) {
+  auto request = [this](const Bytes& f, uint8_t l2_len) {
+    rte_mbuf* m = Mbuf(f);
+    m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
+    m->l2_len = l2_len;
+    m->l3_len = 20;
+    return m;
+  };
+  // Tagged from the trunk, flooded to VLAN 10's access ports untagged.
+  std::vector<rte_mbuf*> pkts = {request(UdpFrame(kBroadcast, kB, 10), 18)};
+  Forward(kTrunk, pkts);
+  const Bytes untagged = UdpFrame(kBroadcast, kB);
+  for (uint16_t id : {kP0, kP1, kP2}) {
+    ASSERT_EQ(port(id).sent.size(), 1u) << id;
+    const Bytes got = Contents(port(id).sent[0]);
+    ASSERT_EQ(got.size(), untagged.size()) << id;
+    EXPECT_TRUE(UdpChecksumValid(got, 14)) << id;
+    // Everything but the checksum as sent.
+    EXPECT_TRUE(std::equal(got.begin(), got.begin() + 40, untagged.begin())) << id;
+    EXPECT_TRUE(std::equal(got.begin() + 42, got.end(), untagged.begin() + 42)) << id;
+  }
+  EXPECT_EQ(AllDrops(), 0u);
+  fdb_->Maintain(kT0);
+  Forget();
+
+  // Untagged from an access port, to kB behind the trunk: tagged.
+  pkts = {request(UdpFrame(kB, kA), 14)};
+  Forward(kP0, pkts);
+  ASSERT_EQ(port(kTrunk).sent.size(), 1u);
+  const Bytes got = Contents(port(kTrunk).sent[0]);
+  const Bytes tagged = UdpFrame(kB, kA, 10);
+  ASSERT_EQ(got.size(), tagged.size());
+  EXPECT_TRUE(UdpChecksumValid(got, 18));
+  EXPECT_TRUE(std::equal(got.begin(), got.begin() + 44, tagged.begin()));
+  EXPECT_EQ(AllSent(), 1u);
+  EXPECT_EQ(AllDrops(), 0u);
 }
 
 }  // namespace

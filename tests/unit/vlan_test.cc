@@ -157,7 +157,7 @@ TEST_F(VlanTest, TaggedFrameOnTrunkGivesItsVlanWithTheTagTakenOff) {
 TEST_F(VlanTest, TaggedFrameOfAnotherVlanOnTrunkIsRefusedAndLeftAsItWas) {
   const std::vector<uint16_t> set = {10, 20};
   const PortVlan trunk = PortVlan::Trunk(set);
-  for (uint16_t vlan : {uint16_t{30}, uint16_t{1}, uint16_t{4095}}) {
+  for (uint16_t vlan : {uint16_t{30}, uint16_t{1}, uint16_t{kMaxVlan}}) {
     const auto frame = Frame(vlan);
     rte_mbuf* m = Mbuf(frame);
     EXPECT_EQ(trunk.Ingress(m), std::nullopt) << vlan;
@@ -165,8 +165,41 @@ TEST_F(VlanTest, TaggedFrameOfAnotherVlanOnTrunkIsRefusedAndLeftAsItWas) {
   }
 }
 
+// VID 4095 is reserved: no port carries it, and a frame bearing it is refused
+// like any other VLAN the port lacks (it must not throw or read past the set).
+TEST_F(VlanTest, ReservedVid4095OnTrunkIsRefused) {
+  const std::vector<uint16_t> set = {10, kMaxVlan};
+  const PortVlan trunk = PortVlan::Trunk(set);
+  const auto frame = Frame(uint16_t{0x0fff});
+  rte_mbuf* m = Mbuf(frame);
+  std::optional<uint16_t> vlan = 1;
+  EXPECT_NO_THROW(vlan = trunk.Ingress(m));
+  EXPECT_EQ(vlan, std::nullopt);
+  EXPECT_EQ(Bytes(m), frame);
+}
+
+TEST_F(VlanTest, ReservedVid4095OnAccessAndUntaggedPortsIsRefused) {
+  const auto frame = Frame(uint16_t{0x0fff});
+  rte_mbuf* a = Mbuf(frame);
+  rte_mbuf* u = Mbuf(frame);
+  std::optional<uint16_t> va = 1, vu = 1;
+  EXPECT_NO_THROW(va = PortVlan::Access(kMaxVlan).Ingress(a));
+  EXPECT_NO_THROW(vu = PortVlan::Untagged().Ingress(u));
+  EXPECT_EQ(va, std::nullopt);
+  EXPECT_EQ(vu, std::nullopt);
+}
+
 TEST_F(VlanTest, TaggedFrameOfAnotherVlanOnAccessPortIsRefused) {
   const auto frame = Frame(20);
+  rte_mbuf* m = Mbuf(frame);
+  EXPECT_EQ(PortVlan::Access(10).Ingress(m), std::nullopt);
+  EXPECT_EQ(Bytes(m), frame);
+}
+
+// An access port's VLAN is implied: a frame tagged even with that VLAN is
+// not one an access port takes.
+TEST_F(VlanTest, FrameTaggedWithTheAccessVlanOnAccessPortIsRefused) {
+  const auto frame = Frame(10);
   rte_mbuf* m = Mbuf(frame);
   EXPECT_EQ(PortVlan::Access(10).Ingress(m), std::nullopt);
   EXPECT_EQ(Bytes(m), frame);
@@ -200,6 +233,64 @@ TEST_F(VlanTest, PriorityTaggedFrameOnTrunkIsRefused) {
   const std::vector<uint16_t> set = {1, 10};
   EXPECT_EQ(PortVlan::Trunk(set).Ingress(m), std::nullopt);
   EXPECT_EQ(Bytes(m), frame);
+}
+
+// A NIC that took the tag off already says so in the mbuf; the bytes are
+// then untagged and stay as they are.
+TEST_F(VlanTest, TagStrippedByTheNicIsHonoured) {
+  const auto untagged = Frame(std::nullopt);
+  const std::vector<uint16_t> set = {20};
+  rte_mbuf* t = Mbuf(untagged);
+  t->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+  t->vlan_tci = 20;
+  EXPECT_EQ(PortVlan::Trunk(set).Ingress(t), std::optional<uint16_t>(20));
+  EXPECT_EQ(Bytes(t), untagged);
+
+  rte_mbuf* a = Mbuf(untagged);
+  a->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+  a->vlan_tci = 20;
+  EXPECT_EQ(PortVlan::Access(20).Ingress(a), std::nullopt);
+
+  rte_mbuf* other = Mbuf(untagged);
+  other->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+  other->vlan_tci = 30;
+  EXPECT_EQ(PortVlan::Trunk(set).Ingress(other), std::nullopt);
+}
+
+TEST_F(VlanTest, TruncatedTagIsRefusedWithoutReadingPastTheData) {
+  auto frame = Frame(uint16_t{10});
+  frame.resize(15);  // MACs, 0x8100 and half a TCI
+  rte_mbuf* m = Mbuf(frame);
+  const std::vector<uint16_t> set = {10};
+  EXPECT_EQ(PortVlan::Trunk(set).Ingress(m), std::nullopt);
+  EXPECT_EQ(Bytes(m), frame);
+}
+
+// A guest's offload request measures its headers from the frame's start: the
+// L2 header shrinks by the tag on receive and grows by it at a trunk's egress,
+// so a checksum done later in software lands where it should.
+TEST_F(VlanTest, OffloadRequestsL2LenFollowsTheTag) {
+  const std::vector<uint16_t> set = {10};
+  const PortVlan trunk = PortVlan::Trunk(set);
+  rte_mbuf* m = Mbuf(Frame(uint16_t{10}));
+  m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
+  m->l2_len = 18;
+  m->l3_len = 20;
+  ASSERT_EQ(trunk.Ingress(m), std::optional<uint16_t>(10));
+  EXPECT_EQ(m->l2_len, 14);
+  EXPECT_EQ(m->l3_len, 20);
+  ASSERT_TRUE(trunk.Egress(m, 10));
+  EXPECT_EQ(m->l2_len, 18);
+  EXPECT_EQ(m->l3_len, 20);
+
+  // Priority-tagged on an access port: the same.
+  rte_mbuf* p = Mbuf(Frame(uint16_t{4 << 13}));
+  p->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+  p->l2_len = 18;
+  ASSERT_EQ(PortVlan::Access(10).Ingress(p), std::optional<uint16_t>(10));
+  EXPECT_EQ(p->l2_len, 14);
+  ASSERT_TRUE(PortVlan::Access(10).Egress(p, 10));
+  EXPECT_EQ(p->l2_len, 14);
 }
 
 // --- Egress ------------------------------------------------------------------
