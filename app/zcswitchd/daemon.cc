@@ -16,7 +16,9 @@
 #include "lib/base/status_macros.h"
 #include "lib/control/stats_commands.h"
 #include "lib/control/stats_text.h"
+#include "lib/control/fdb_commands.h"
 #include "lib/switch/fwd_io.h"
+#include "lib/switch/fwd_l2switch.h"
 #include "lib/switch/fwd_macswap.h"
 
 namespace zcswitch {
@@ -70,10 +72,6 @@ int Daemon::Run() {
   // From the start, so that a signal during set-up still ends in an orderly
   // teardown; a second signal kills outright.
   InstallSignalHandlers();
-  if (absl::Status s = CheckBuildable(); !s.ok()) {
-    std::fprintf(stderr, "zcswitchd: %s\n", std::string(s.message()).c_str());
-    return kExitBadConfig;
-  }
   // The sockets first: a second daemon pointed at the same ones must fail
   // before it probes a single device.
   if (absl::Status s = ClaimSockets(); !s.ok()) {
@@ -91,15 +89,6 @@ int Daemon::Run() {
   return kExitOk;
 }
 
-// What the configuration format allows but this build cannot do yet.
-absl::Status Daemon::CheckBuildable() const {
-  if (config_.forwarding.mode == FwdMode::kL2Switch) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: forwarding.mode: l2switch is not implemented yet; use io or macswap", config_.source));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status Daemon::CheckLcores() const {
   const auto& lcores = config_.forwarding.lcores;
   for (size_t i = 0; i < lcores.size(); ++i) {
@@ -113,21 +102,68 @@ absl::Status Daemon::CheckLcores() const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<FwdEngine>> Daemon::MakeEngine() const {
-  switch (config_.forwarding.mode) {
-    case FwdMode::kIo: {
-      std::vector<std::string> names;
-      for (const PortConfig& p : config_.ports) names.push_back(p.name);
-      ZC_ASSIGN_OR_RETURN(std::unique_ptr<IoEngine> io,
-                          IoEngine::Create(config_.forwarding.pairs, names));
-      return std::unique_ptr<FwdEngine>(std::move(io));
-    }
-    case FwdMode::kMacswap:
-      return std::unique_ptr<FwdEngine>(std::make_unique<MacswapEngine>());
-    case FwdMode::kL2Switch:
-      break;
+absl::Status Daemon::MakeEngines() {
+  const unsigned lcores = config_.forwarding.lcores.size();
+  ZC_ASSIGN_OR_RETURN(fdb_, Fdb::Create({.aging_s = config_.fdb.aging_s,
+                                         .lcores = lcores,
+                                         .qsbr = quiescence_->qsbr()}));
+  std::vector<PortVlan> vlans;
+  for (const PortConfig& p : config_.ports) {
+    vlans.push_back(p.vlan            ? PortVlan::Access(*p.vlan)
+                    : p.trunk.empty() ? PortVlan::Untagged()
+                                      : PortVlan::Trunk(p.trunk));
   }
-  return absl::UnimplementedError("l2switch is not implemented yet");
+  for (const StaticFdbEntry& e : config_.fdb.static_entries) {
+    const auto port = std::find_if(config_.ports.begin(), config_.ports.end(),
+                                   [&](const PortConfig& p) { return p.name == e.port; });
+    rte_ether_addr mac;
+    std::copy(e.mac.bytes.begin(), e.mac.bytes.end(), mac.addr_bytes);
+    ZC_RETURN_IF_ERROR(
+        fdb_->AddStatic(mac, e.vlan, static_cast<uint16_t>(port - config_.ports.begin())));
+  }
+  l2switch_ = std::make_unique<L2SwitchEngine>(fdb_.get(), VlanMap(std::move(vlans)), lcores);
+  std::vector<std::string> names;
+  for (const PortConfig& p : config_.ports) names.push_back(p.name);
+  ZC_ASSIGN_OR_RETURN(std::unique_ptr<IoEngine> io, IoEngine::Create(config_.forwarding.pairs, names));
+  io_ = std::move(io);
+  macswap_ = std::make_unique<MacswapEngine>();
+  mode_ = config_.forwarding.mode;
+  return absl::OkStatus();
+}
+
+FwdEngine* Daemon::EngineFor(FwdMode mode) const {
+  switch (mode) {
+    case FwdMode::kL2Switch:
+      return l2switch_.get();
+    case FwdMode::kIo:
+      return io_.get();
+    case FwdMode::kMacswap:
+      return macswap_.get();
+  }
+  return nullptr;
+}
+
+// testpmd's words: `set fwd MODE`, `show fwd`.
+void Daemon::AddModeCommands() {
+  commands_.Add("set fwd", "l2switch|io|macswap", "switch the forwarding mode while running",
+                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                  std::optional<FwdMode> mode;
+                  if (args.size() == 1) mode = ParseFwdMode(args[0]);
+                  if (!mode) return absl::InvalidArgumentError("usage: set fwd l2switch|io|macswap");
+                  if (dataplane_ == nullptr) return absl::UnavailableError("not forwarding yet");
+                  dataplane_->SetEngine(EngineFor(*mode));
+                  mode_ = *mode;
+                  std::fprintf(stderr, "zcswitchd: forwarding mode %s\n", args[0].c_str());
+                  return CommandReply{{{"mode", args[0]}},
+                                      absl::StrFormat("forwarding mode: %s\n", args[0])};
+                });
+  commands_.Add("show fwd", "", "the forwarding mode",
+                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                  if (!args.empty()) return absl::InvalidArgumentError("usage: show fwd");
+                  const std::string mode(FwdModeName(mode_));
+                  return CommandReply{{{"mode", mode}},
+                                      absl::StrFormat("forwarding mode: %s\n", mode)};
+                });
 }
 
 absl::Status Daemon::ClaimSockets() {
@@ -137,6 +173,7 @@ absl::Status Daemon::ClaimSockets() {
                     return CommandReply{nlohmann::json::object(), commands_.Help()};
                   });
     AddStatsCommands(commands_, [this] { return Snapshot(); });
+    AddModeCommands();
     commands_.Add("shutdown", "", "stop forwarding and exit (as SIGTERM does)",
                   [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
                     if (!args.empty()) return absl::InvalidArgumentError("usage: shutdown");
@@ -199,7 +236,9 @@ absl::Status Daemon::Setup() {
     }
     ports_.push_back(*std::move(port));
   }
-  ZC_ASSIGN_OR_RETURN(engine_, MakeEngine());
+  ZC_RETURN_IF_ERROR(MakeEngines());
+  for (const PortConfig& p : config_.ports) port_names_.push_back(p.name);
+  if (control_ != nullptr) AddFdbCommands(commands_, fdb_.get(), port_names_);
   for (auto& port : ports_) {
     ZC_RETURN_IF_ERROR(port->Start());
     std::fprintf(stderr, "zcswitchd: port %s: %s\n", port->name().c_str(),
@@ -208,19 +247,20 @@ absl::Status Daemon::Setup() {
 
   std::vector<Port*> ports;
   for (auto& port : ports_) ports.push_back(port.get());
-  dataplane_ = std::make_unique<Dataplane>(ports, engine_.get(), config_.forwarding.lcores,
+  dataplane_ = std::make_unique<Dataplane>(ports, EngineFor(mode_), config_.forwarding.lcores,
                                            config_.forwarding.tx_retries,
                                            MbufPools{pool_.get(), jumbo_pool_.get()}, quiescence_.get());
   ZC_RETURN_IF_ERROR(dataplane_->Start());
 
   running_.store(true, std::memory_order_release);
   std::fprintf(stderr, "zcswitchd: forwarding (%s) with %zu ports on %zu lcores\n",
-               std::string(engine_->name()).c_str(), ports_.size(), dataplane_->num_lcores());
+               std::string(FwdModeName(mode_)).c_str(), ports_.size(), dataplane_->num_lcores());
   return absl::OkStatus();
 }
 
 void Daemon::Serve() {
   InstallSignalHandlers();
+  started_ = std::chrono::steady_clock::now();
   using Clock = std::chrono::steady_clock;
   const auto period = std::chrono::seconds(options_.stats_period_s);
   auto next_stats = Clock::now() + period;
@@ -228,17 +268,38 @@ void Daemon::Serve() {
   while (g_stop_signal.load() == 0 && !shutdown_requested_) {
     std::vector<PollSource*> sources = poll_sources_;
     if (control_ != nullptr) sources.push_back(control_.get());
-    PollOnce(sources, 100);
-    for (auto& port : ports_) port->RefreshLink();
+    // Often enough that a new MAC is learned within milliseconds.
+    PollOnce(sources, 10);
+    MaintainFdb();
     if (options_.stats_period_s > 0 && Clock::now() >= next_stats) {
       next_stats += period;
       SwitchSnapshot now = Snapshot();
-      Print(FormatPortStats(now, &last) + FormatLcoreStats(now, &last) + "\n");
+      Print(FormatPortStats(now, &last) + FormatLcoreStats(now, &last) + FdbText() + "\n");
       last = std::move(now);
     }
   }
   std::fprintf(stderr, "zcswitchd: %s, stopping\n",
                shutdown_requested_ ? "shutdown command" : strsignal(g_stop_signal.load()));
+}
+
+// Learning, ageing, and forgetting what was behind a port whose link went
+// down: whatever comes back may not be the same.
+void Daemon::MaintainFdb() {
+  link_was_up_.resize(ports_.size(), false);
+  for (size_t i = 0; i < ports_.size(); ++i) {
+    ports_[i]->RefreshLink();
+    const bool up = ports_[i]->link_up();
+    if (link_was_up_[i] && !up) fdb_->FlushPort(static_cast<uint16_t>(i));
+    link_was_up_[i] = up;
+  }
+  const auto age = std::chrono::steady_clock::now() - started_;
+  fdb_->Maintain(static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(age).count()));
+}
+
+// The FDB table, in the printed reports of l2switch mode.
+std::string Daemon::FdbText() const {
+  if (mode_ != FwdMode::kL2Switch || fdb_ == nullptr) return "";
+  return FormatFdb(*fdb_, port_names_);
 }
 
 void Daemon::Teardown() {
@@ -249,12 +310,15 @@ void Daemon::Teardown() {
     const SwitchSnapshot final_counters = Snapshot();
     for (auto& port : ports_) port->Stop();
     Print("Final port statistics\n" + FormatPortStats(final_counters, nullptr) +
-          "Final lcore statistics\n" + FormatLcoreStats(final_counters, nullptr));
+          "Final lcore statistics\n" + FormatLcoreStats(final_counters, nullptr) + FdbText());
     dataplane_.reset();
   }
   running_.store(false, std::memory_order_release);
   poll_sources_.clear();
-  engine_.reset();
+  macswap_.reset();
+  io_.reset();
+  l2switch_.reset();
+  fdb_.reset();
   ports_.clear();
   quiescence_.reset();
   jumbo_pool_.reset();
@@ -273,6 +337,7 @@ SwitchSnapshot Daemon::Snapshot() const {
     s.ports.push_back(
         {port->name(), std::string(port->type_name()), port->link_up(), port->stats().Total()});
   }
+  if (fdb_ != nullptr) s.fdb = fdb_->Stats();
   if (dataplane_ != nullptr) {
     for (size_t i = 0; i < dataplane_->num_lcores(); ++i) {
       s.lcores.push_back(

@@ -6,6 +6,7 @@
 #define ZCSWITCH_APP_ZCSWITCHD_DAEMON_H_
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "lib/dataplane/quiescence.h"
 #include "lib/dataplane/switch_snapshot.h"
 #include "lib/metrics/metrics_exposer.h"
+#include "lib/switch/fdb.h"
 #include "lib/switch/fwd_engine.h"
 #include "lib/switch/port.h"
 
@@ -47,12 +49,15 @@ class Daemon {
   int Run();
 
  private:
-  absl::Status CheckBuildable() const;
   absl::Status CheckLcores() const;
   absl::Status ClaimSockets();
   absl::Status Setup();
-  absl::StatusOr<std::unique_ptr<FwdEngine>> MakeEngine() const;
+  absl::Status MakeEngines();
+  FwdEngine* EngineFor(FwdMode mode) const;
+  void AddModeCommands();
   void Serve();
+  void MaintainFdb();
+  std::string FdbText() const;
   void Teardown();
   SwitchSnapshot Snapshot() const;
 
@@ -65,12 +70,20 @@ class Daemon {
   std::unique_ptr<Quiescence> quiescence_;
   std::vector<std::unique_ptr<Port>> ports_;
   std::vector<PollSource*> poll_sources_;  // the ports with sockets to serve
-  std::unique_ptr<FwdEngine> engine_;
+  std::vector<std::string> port_names_;  // index = port id
+  std::unique_ptr<Fdb> fdb_;
+  // Every mode's engine, built at start so that switching is instant.
+  std::unique_ptr<FwdEngine> l2switch_;
+  std::unique_ptr<FwdEngine> io_;
+  std::unique_ptr<FwdEngine> macswap_;
+  FwdMode mode_ = FwdMode::kL2Switch;
   std::unique_ptr<Dataplane> dataplane_;
   std::unique_ptr<MetricsExposer> metrics_;
   CommandTable commands_;
   std::unique_ptr<ControlSocket> control_;
   bool shutdown_requested_ = false;
+  std::vector<bool> link_was_up_;  // per port, to flush the FDB when a link goes down
+  std::chrono::steady_clock::time_point started_;
   // Set once ports and lcores stand; cleared before they go.
   std::atomic<bool> running_{false};
 };

@@ -5,6 +5,7 @@
 // this file.
 #include "lib/control/config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -370,11 +371,6 @@ absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& co
           absl::StrFormat("socket %s is already used by ports[%d]", port.socket, it->second));
     }
   }
-  if (!config.forwarding.pairs.empty() && config.forwarding.mode != FwdMode::kIo) {
-    return r.Error(root["forwarding"]["pairs"], "forwarding.pairs",
-                   absl::StrFormat("only io mode uses pairs (mode is %s)",
-                                   FwdModeName(config.forwarding.mode)));
-  }
   absl::flat_hash_map<std::string, size_t> paired;
   for (size_t i = 0; i < config.forwarding.pairs.size(); ++i) {
     const auto& [a, b] = config.forwarding.pairs[i];
@@ -402,6 +398,16 @@ absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& co
     if (!first_index.contains(e.port)) {
       return r.Error(root["fdb"]["static"][i]["port"], Reader::Index("fdb.static", i) + ".port",
                      absl::StrFormat("no port named \"%s\"", e.port));
+    }
+    const PortConfig& port = config.ports[first_index.at(e.port)];
+    const bool carried = port.vlan ? e.vlan == *port.vlan
+                         : !port.trunk.empty()
+                             ? std::find(port.trunk.begin(), port.trunk.end(), e.vlan) !=
+                                   port.trunk.end()
+                             : e.vlan == 0;
+    if (!carried) {
+      return r.Error(root["fdb"]["static"][i], Reader::Index("fdb.static", i) + ".vlan",
+                     absl::StrFormat("port \"%s\" does not carry VLAN %d", e.port, e.vlan));
     }
   }
   return absl::OkStatus();

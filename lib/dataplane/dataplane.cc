@@ -58,6 +58,11 @@ void Dataplane::Stop() {
   launched_ = false;
 }
 
+void Dataplane::SetEngine(FwdEngine* engine) {
+  engine_.store(engine, std::memory_order_release);
+  quiescence_->Synchronize();
+}
+
 int Dataplane::LcoreMain(void* arg) {
   auto* worker = static_cast<Worker*>(arg);
   worker->dataplane->Run(*worker);
@@ -71,10 +76,11 @@ void Dataplane::Run(Worker& worker) {
   uint64_t prev = rte_rdtsc();
   while (running_.load(std::memory_order_acquire)) {
     uint64_t received = 0;
+    FwdEngine* const engine = engine_.load(std::memory_order_acquire);
     for (const RxQueueRef& q : worker.queues) {
       const uint16_t n = ports_[q.port]->Receive(q.queue, pkts, kBurst);
       if (n == 0) continue;
-      engine_->Forward(ctx, q.port, q.queue, pkts, n);
+      engine->Forward(ctx, q.port, q.queue, pkts, n);
       received += n;
     }
     // Between iterations this lcore holds nothing the control plane may free.

@@ -1,7 +1,8 @@
 // The poll-mode data plane: one run-to-completion loop per forwarding lcore.
 //
 // Each loop polls its share of RX queues (see AssignRxQueues), hands every
-// non-empty burst to the forwarding engine, and charges the iteration's TSC
+// non-empty burst to the forwarding engine (loaded once per iteration, so it
+// can be switched while running), and charges the iteration's TSC
 // cycles to its LcoreCounters. Forwarding lcore i transmits on TX queue i of
 // every port, so no two lcores share a queue and the loop takes no lock.
 #ifndef ZCSWITCH_LIB_DATAPLANE_DATAPLANE_H_
@@ -38,6 +39,11 @@ class Dataplane {
   absl::Status Start();
   // Asks the loops to finish their iteration and waits until they have.
   void Stop();
+  // Control thread: every burst from now on goes to `engine`. Returns once
+  // no lcore is still inside the previous one, which the caller may then
+  // destroy or reuse.
+  void SetEngine(FwdEngine* engine);
+  FwdEngine* engine() const { return engine_.load(std::memory_order_acquire); }
 
   size_t num_lcores() const { return workers_.size(); }
   unsigned lcore_id(size_t i) const { return workers_[i]->lcore_id; }
@@ -57,7 +63,7 @@ class Dataplane {
   void Run(Worker& worker);
 
   std::vector<Port*> ports_;
-  FwdEngine* const engine_;
+  std::atomic<FwdEngine*> engine_;
   Quiescence* const quiescence_;
   uint32_t tx_retries_;
   MbufPools pools_;  // for packets the data path makes (software segmentation)

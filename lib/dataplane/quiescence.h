@@ -33,6 +33,9 @@ class Quiescence {
   // the call began.
   void Synchronize();
 
+  // For DPDK libraries that reclaim through RCU themselves (rte_hash).
+  rte_rcu_qsbr* qsbr() const { return qsbr_; }
+
  private:
   explicit Quiescence(rte_rcu_qsbr* qsbr) : qsbr_(qsbr) {}
   rte_rcu_qsbr* qsbr_;

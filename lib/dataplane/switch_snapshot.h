@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "lib/dataplane/lcore_stats.h"
+#include "lib/switch/fdb.h"
 #include "lib/switch/port_stats.h"
 
 namespace zcswitch {
@@ -31,6 +34,7 @@ struct SwitchSnapshot {
   uint64_t tsc_hz = 0;  // TSC frequency, to turn deltas into rates
   std::vector<PortSnapshot> ports;
   std::vector<LcoreSnapshot> lcores;
+  std::optional<FdbStats> fdb;
 };
 
 }  // namespace zcswitch

@@ -73,7 +73,36 @@ std::vector<MetricFamily> SnapshotToMetrics(const SwitchSnapshot& snapshot) {
   auto hz =
       Family("zcswitch_tsc_hz", "TSC frequency, to turn cycles into seconds.", MetricType::Gauge);
   AddSample(hz, {}, snapshot.tsc_hz);
-  return {rx_packets, tx_packets, rx_bytes, tx_bytes, drops, link_up, busy, idle, packets, hz};
+  std::vector<MetricFamily> families = {rx_packets, tx_packets, rx_bytes, tx_bytes, drops,
+                                        link_up,    busy,       idle,     packets,  hz};
+  if (snapshot.fdb) {
+    const FdbStats& f = *snapshot.fdb;
+    const std::pair<MetricFamily, uint64_t> fdb[] = {
+        {Family("zcswitch_fdb_entries", "Entries in the FDB, static and learned.",
+                MetricType::Gauge),
+         f.entries},
+        {Family("zcswitch_fdb_learned_total", "FDB entries added by learning.",
+                MetricType::Counter),
+         f.learned},
+        {Family("zcswitch_fdb_moves_total", "Learned MACs seen on another port (MAC moves).",
+                MetricType::Counter),
+         f.moves},
+        {Family("zcswitch_fdb_aged_total", "FDB entries removed for age.", MetricType::Counter),
+         f.aged},
+        {Family("zcswitch_fdb_table_full_total", "Learning refused: the FDB was full.",
+                MetricType::Counter),
+         f.table_full},
+        {Family("zcswitch_fdb_learn_dropped_total",
+                "Learning requests lost: an lcore's learning queue was full.",
+                MetricType::Counter),
+         f.learn_dropped},
+    };
+    for (auto [family, value] : fdb) {
+      AddSample(family, {}, value);
+      families.push_back(std::move(family));
+    }
+  }
+  return families;
 }
 
 class MetricsExposer::Collector : public prometheus::Collectable {

@@ -31,6 +31,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "lib/base/counter.h"
 
 namespace zcswitch {
@@ -95,10 +96,13 @@ class Fdb {
   struct LearnRequest;
   struct LcoreLearner;
 
-  Fdb(rte_hash* hash, uint32_t capacity, uint32_t aging_s,
-      std::vector<std::unique_ptr<LcoreLearner>> learners);
+  Fdb(rte_hash* hash, uint32_t aging_s, std::vector<std::unique_ptr<LcoreLearner>> learners);
   void Apply(const LearnRequest& request);
   void Age();
+  void Delete(absl::Span<const uint64_t> keys);
+  void CountEntries(int64_t delta) {
+    entries_.store(entries_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
 
   rte_hash* const hash_;
   const uint32_t aging_s_;
@@ -107,6 +111,9 @@ class Fdb {
   std::vector<std::unique_ptr<LcoreLearner>> learners_;
   std::atomic<uint32_t> now_s_{0};
   uint32_t last_aged_s_ = 0;
+  // Kept here: rte_hash_count() would include deleted slots that RCU has not
+  // reclaimed yet.
+  std::atomic<uint64_t> entries_{0};
   Counter learned_;
   Counter moves_;
   Counter aged_;

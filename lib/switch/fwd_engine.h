@@ -3,8 +3,10 @@
 //
 // An engine gets each received burst once, decides where every packet goes,
 // and hands it on or drops it; either way the packets are no longer the
-// caller's. Engines keep no per-lcore state of their own, so one engine object
-// serves every lcore.
+// caller's. One engine object serves every lcore; an engine that needs
+// per-lcore scratch space indexes it by ctx.tx_queue, which is the lcore's
+// index. The data plane may switch engines while running: an engine must not
+// assume it saw the previous burst.
 #ifndef ZCSWITCH_LIB_SWITCH_FWD_ENGINE_H_
 #define ZCSWITCH_LIB_SWITCH_FWD_ENGINE_H_
 
@@ -21,7 +23,7 @@ namespace zcswitch {
 
 struct FwdContext {
   absl::Span<Port* const> ports;  // indexed by port id
-  uint16_t tx_queue = 0;          // this lcore's TX queue on every port
+  uint16_t tx_queue = 0;          // this lcore's TX queue on every port, and its index
   uint32_t tx_retries = 0;        // extra TX attempts when a queue is full
   MbufPools pools;                // for segments made in software
 };

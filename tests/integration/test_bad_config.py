@@ -42,10 +42,21 @@ class BadConfigTest(DaemonTestCase):
         self.assert_rejected("forwarding: {mode: bridge}\n",
                              "forwarding.mode: unknown mode \"bridge\"")
 
-    def test_not_yet_implemented_is_said_plainly(self):
-        self.assert_rejected("forwarding: {mode: l2switch}\nports: []\n",
-                             "forwarding.mode: l2switch is not implemented yet")
+    def test_access_and_trunk_at_once(self):
+        self.assert_rejected(
+            "ports:\n  - {name: a, type: ethdev, devargs: net_null0, vlan: 10, trunk: [20]}\n",
+            "ports[0]", "a port is either an access port (vlan) or a trunk, not both")
 
+    def test_vlan_out_of_range(self):
+        self.assert_rejected(
+            "ports:\n  - {name: a, type: ethdev, devargs: net_null0, trunk: [10, 4095]}\n",
+            "ports[0].trunk[1]: 4095 is out of range [1, 4094]")
+
+    def test_static_entry_outside_its_ports_vlans(self):
+        self.assert_rejected(
+            "fdb: {static: [{mac: '52:54:00:00:00:01', vlan: 20, port: a}]}\nports:\n"
+            "  - {name: a, type: ethdev, devargs: net_null0, vlan: 10}\n",
+            "fdb.static[0].vlan: port \"a\" does not carry VLAN 20")
 
     def test_lcore_outside_eal(self):
         # Only found once EAL is up: lcore 1 is not in -l 0.

@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -63,15 +64,22 @@ def control(path, *words, raw=None, timeout=10):
 
 
 class Daemon:
-    """A zcswitchd process started on a config, in a working directory."""
+    """A zcswitchd process started on a config, in a working directory.
 
-    def __init__(self, config_path, workdir, extra_flags=(), eal_extra=()):
+    netns: the name of a network namespace (`ip netns add`) to run it in; its
+    metrics endpoint is then scraped from inside that namespace.
+    """
+
+    def __init__(self, config_path, workdir, extra_flags=(), eal_extra=(), netns=None):
         self.workdir = workdir
+        self.netns = netns
         self.stdout_path = os.path.join(workdir, "zcswitchd.out")
         self.stderr_path = os.path.join(workdir, "zcswitchd.err")
         prefix = f"zctest{os.getpid()}_{int(time.time() * 1000) % 100000}"
         self.control_path = os.path.join(workdir, "zcswitch.sock")
-        self.cmd = [ZCSWITCHD, f"--config={config_path}", "--metrics_address=127.0.0.1:0",
+        # `ip netns exec` execs the command itself: the process is zcswitchd.
+        launcher = ["ip", "netns", "exec", netns] if netns else []
+        self.cmd = [*launcher, ZCSWITCHD, f"--config={config_path}", "--metrics_address=127.0.0.1:0",
                     f"--control_socket={self.control_path}", *extra_flags, "--", f"--file-prefix={prefix}", *eal_extra]
         with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(self.cmd, cwd=workdir, stdout=out, stderr=err)
@@ -102,6 +110,15 @@ class Daemon:
 
     def scrape(self):
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        if self.netns:
+            # 127.0.0.1 is the namespace's own loopback.
+            fetch = ("import sys, urllib.request; "
+                     "sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())")
+            r = subprocess.run(["ip", "netns", "exec", self.netns, sys.executable, "-c", fetch, url],
+                               capture_output=True, text=True, timeout=30)
+            if r.returncode != 0:
+                raise AssertionError(f"scraping {url} in netns {self.netns}: {r.stderr}")
+            return parse_metrics(r.stdout)
         with urllib.request.urlopen(url, timeout=5) as r:
             return parse_metrics(r.read().decode())
 

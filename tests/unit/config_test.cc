@@ -208,11 +208,39 @@ TEST(ConfigTest, DuplicateDevice) {
               HasSubstr("ports[1].devargs: device net_null0 is already used by ports[0]"));
 }
 
-TEST(ConfigTest, PairsOnlyInIoMode) {
-  EXPECT_THAT(ErrorOf("forwarding: {mode: macswap, pairs: [[a, b]]}\nports:\n"
-                      "  - {name: a, type: ethdev, devargs: net_null0}\n"
-                      "  - {name: b, type: ethdev, devargs: net_null1}\n"),
-              HasSubstr("forwarding.pairs: only io mode uses pairs (mode is macswap)"));
+// Pairs are kept in every mode: `set fwd io` may switch to them later.
+TEST(ConfigTest, PairsInAnyMode) {
+  absl::StatusOr<Config> c = ParseConfig(
+      "forwarding: {mode: macswap, pairs: [[a, b]]}\nports:\n"
+      "  - {name: a, type: ethdev, devargs: net_null0}\n"
+      "  - {name: b, type: ethdev, devargs: net_null1}\n",
+      "t.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->forwarding.pairs.size(), 1u);
+}
+
+TEST(ConfigTest, StaticEntryMustBeInAVlanOfItsPort) {
+  const std::string ports =
+      "ports:\n"
+      "  - {name: acc, type: ethdev, devargs: net_null0, vlan: 10}\n"
+      "  - {name: tr, type: ethdev, devargs: net_null1, trunk: [20, 30]}\n"
+      "  - {name: un, type: ethdev, devargs: net_null2}\n";
+  EXPECT_THAT(ErrorOf("fdb:\n  static:\n    - {mac: '52:54:00:00:00:01', vlan: 20, port: acc}\n" +
+                      ports),
+              HasSubstr("fdb.static[0].vlan: port \"acc\" does not carry VLAN 20"));
+  EXPECT_THAT(ErrorOf("fdb:\n  static:\n    - {mac: '52:54:00:00:00:01', vlan: 10, port: tr}\n" +
+                      ports),
+              HasSubstr("fdb.static[0].vlan: port \"tr\" does not carry VLAN 10"));
+  EXPECT_THAT(ErrorOf("fdb:\n  static:\n    - {mac: '52:54:00:00:00:01', vlan: 10, port: un}\n" +
+                      ports),
+              HasSubstr("fdb.static[0].vlan: port \"un\" does not carry VLAN 10"));
+  for (const char* ok : {"{mac: '52:54:00:00:00:01', vlan: 10, port: acc}",
+                         "{mac: '52:54:00:00:00:01', vlan: 30, port: tr}",
+                         "{mac: '52:54:00:00:00:01', port: un}"}) {
+    absl::StatusOr<Config> c =
+        ParseConfig(std::string("fdb:\n  static:\n    - ") + ok + "\n" + ports, "t.yaml");
+    EXPECT_TRUE(c.ok()) << ok << ": " << c.status();
+  }
 }
 
 TEST(ConfigTest, DuplicateLcore) {

@@ -39,5 +39,18 @@ TEST(MetricsTest, SnapshotBecomesPrometheusText) {
   EXPECT_THAT(text, HasSubstr("zcswitch_lcore_packets_total{lcore=\"3\"} 42"));
 }
 
+TEST(MetricsTest, FdbCountersOnlyWhenThereIsAnFdb) {
+  SwitchSnapshot s = Sample();
+  EXPECT_THAT(prometheus::TextSerializer().Serialize(SnapshotToMetrics(s)),
+              ::testing::Not(HasSubstr("zcswitch_fdb")));
+  s.fdb = FdbStats{.entries = 7, .learned = 9, .moves = 1, .aged = 2};
+  const std::string text = prometheus::TextSerializer().Serialize(SnapshotToMetrics(s));
+  EXPECT_THAT(text, HasSubstr("# TYPE zcswitch_fdb_entries gauge"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_fdb_entries 7"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_fdb_learned_total 9"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_fdb_moves_total 1"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_fdb_aged_total 2"));
+}
+
 }  // namespace
 }  // namespace zcswitch

@@ -1,0 +1,118 @@
+#include "lib/switch/fwd_l2switch.h"
+
+#include <rte_ether.h>
+
+namespace zcswitch {
+namespace {
+
+// The pool a copy of `m` fits best: one large mbuf rather than a chain of
+// small ones.
+rte_mempool* PoolFor(const MbufPools& pools, const rte_mbuf* m) {
+  if (pools.large != nullptr &&
+      rte_pktmbuf_pkt_len(m) + RTE_PKTMBUF_HEADROOM > rte_pktmbuf_data_room_size(pools.small)) {
+    return pools.large;
+  }
+  return pools.small;
+}
+
+}  // namespace
+
+L2SwitchEngine::L2SwitchEngine(Fdb* fdb, VlanMap vlans, unsigned lcores)
+    : fdb_(fdb), vlans_(std::move(vlans)) {
+  for (unsigned i = 0; i < lcores; ++i) {
+    auto box = std::make_unique<Outbox>();
+    box->pkts.resize(vlans_.num_ports());
+    box->count.assign(vlans_.num_ports(), 0);
+    box->touched.reserve(vlans_.num_ports());
+    outboxes_.push_back(std::move(box));
+  }
+}
+
+void L2SwitchEngine::Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queue,
+                             rte_mbuf** pkts, uint16_t n) {
+  // The lcore's index is its TX queue number (see FwdContext).
+  const uint16_t lcore = ctx.tx_queue;
+  Outbox& box = *outboxes_[lcore];
+  QueueCounters& rx = ctx.ports[in_port]->stats().rx(in_queue);
+  const PortVlan& in_vlan = vlans_.port(in_port);
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr)) {
+      DropBurst(rx, DropReason::kRunt, &m, 1);
+      continue;
+    }
+    const std::optional<uint16_t> vlan = in_vlan.Ingress(m);
+    if (!vlan) {
+      DropBurst(rx, DropReason::kVlanFilter, &m, 1);
+      continue;
+    }
+    const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+    if (rte_is_unicast_ether_addr(&eth->src_addr) && !rte_is_zero_ether_addr(&eth->src_addr)) {
+      fdb_->Learn(lcore, eth->src_addr, *vlan, in_port);
+    }
+    const int out = rte_is_multicast_ether_addr(&eth->dst_addr)
+                        ? -1
+                        : fdb_->Lookup(eth->dst_addr, *vlan);
+    if (out < 0) {
+      Flood(ctx, box, in_port, rx, m, *vlan);
+    } else if (out == in_port) {
+      // Its destination is behind the port it came from.
+      DropBurst(rx, DropReason::kNoRoute, &m, 1);
+    } else if (static_cast<size_t>(out) >= vlans_.num_ports() ||
+               !vlans_.port(static_cast<uint16_t>(out)).Carries(*vlan)) {
+      // Only a static entry can point outside the VLAN.
+      DropBurst(rx, DropReason::kVlanFilter, &m, 1);
+    } else {
+      Deliver(ctx, box, static_cast<uint16_t>(out), m, *vlan);
+    }
+  }
+  for (uint16_t out : box.touched) Flush(ctx, box, out);
+  box.touched.clear();
+}
+
+void L2SwitchEngine::Flood(const FwdContext& ctx, Outbox& box, uint16_t in_port,
+                           QueueCounters& rx, rte_mbuf* m, uint16_t vlan) {
+  const absl::Span<const uint16_t> members = vlans_.Members(vlan);
+  // The ingress port carries the VLAN, so it is one of the members.
+  size_t copies = members.size() > 1 ? members.size() - 2 : 0;
+  if (members.size() < 2) {
+    DropBurst(rx, DropReason::kNoRoute, &m, 1);
+    return;
+  }
+  for (uint16_t out : members) {
+    if (out == in_port) continue;
+    rte_mbuf* pkt = m;
+    // Every destination but the last gets a copy, made before the original
+    // is tagged for its own destination.
+    if (copies > 0) {
+      --copies;
+      pkt = rte_pktmbuf_copy(m, PoolFor(ctx.pools, m), 0, UINT32_MAX);
+      if (pkt == nullptr) {
+        ctx.ports[out]->stats().tx(ctx.tx_queue).Drop(DropReason::kNoMbuf, 1);
+        continue;
+      }
+    }
+    Deliver(ctx, box, out, pkt, vlan);
+  }
+}
+
+void L2SwitchEngine::Deliver(const FwdContext& ctx, Outbox& box, uint16_t out, rte_mbuf* m,
+                             uint16_t vlan) {
+  if (!vlans_.port(out).Egress(m, vlan)) {
+    DropBurst(ctx.ports[out]->stats().tx(ctx.tx_queue), DropReason::kOffload, &m, 1);
+    return;
+  }
+  if (box.count[out] == kBurst) {
+    Flush(ctx, box, out);  // and it stays on the touched list
+  } else if (box.count[out] == 0) {
+    box.touched.push_back(out);
+  }
+  box.pkts[out][box.count[out]++] = m;
+}
+
+void L2SwitchEngine::Flush(const FwdContext& ctx, Outbox& box, uint16_t out) {
+  SendBurst(ctx, *ctx.ports[out], box.pkts[out].data(), box.count[out]);
+  box.count[out] = 0;
+}
+
+}  // namespace zcswitch
