@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "lib/dataplane/quiescence.h"
 
 namespace zcswitch {
 namespace {
@@ -478,6 +479,52 @@ TEST_F(FdbTest, RequestsBeyondAnLcoresQueueAreDroppedAndCounted) {
   fdb->Learn(0, Mac(missing), 1, 1);
   fdb->Maintain(kT0 + 1);
   EXPECT_EQ(fdb->Lookup(Mac(missing), 1), 1);
+}
+
+// With an lcore online that has not yet been quiescent, a deleted entry's
+// slot is not given to another MAC (the lcore may still be reading it); once
+// the lcore has been quiescent it is. Meanwhile the table counts what it
+// holds, not the slots waiting.
+TEST_F(FdbTest, SlotsOfDeletedEntriesWaitForEveryLcoreToBeQuiescent) {
+  auto quiescence = Quiescence::Create(1);
+  ASSERT_TRUE(quiescence.ok()) << quiescence.status();
+  constexpr uint32_t kCapacity = 8;
+  std::unique_ptr<Fdb> fdb;
+  {
+    names_.push_back(UniqueName());
+    Fdb::Options o;
+    o.capacity = kCapacity;
+    o.aging_s = kAging;
+    o.qsbr = (*quiescence)->qsbr();
+    o.name = names_.back().c_str();
+    auto created = Fdb::Create(o);
+    ASSERT_TRUE(created.ok()) << created.status();
+    fdb = *std::move(created);
+  }
+  (*quiescence)->Online(0);
+  fdb->Maintain(kT0);
+  for (uint32_t i = 0; i < kCapacity; ++i) fdb->Learn(0, Mac(i), 1, 1);
+  fdb->Maintain(kT0);
+  ASSERT_EQ(fdb->Stats().entries, kCapacity);
+
+  fdb->Maintain(kT0 + kAging);  // every entry ages out; lcore 0 not quiescent
+  EXPECT_EQ(fdb->Stats().aged, kCapacity);
+  EXPECT_EQ(fdb->Stats().entries, 0u);
+  EXPECT_TRUE(fdb->Entries().empty());
+  fdb->Learn(0, Mac(100), 1, 2);
+  fdb->Maintain(kT0 + kAging);
+  EXPECT_EQ(fdb->Lookup(Mac(100), 1), -1);
+  EXPECT_EQ(fdb->Stats().table_full, 1u);
+  EXPECT_EQ(fdb->Stats().entries, 0u);
+
+  (*quiescence)->Quiescent(0);
+  fdb->Maintain(kT0 + kAging + 1);
+  for (uint32_t i = 0; i < kCapacity; ++i) fdb->Learn(0, Mac(100 + i), 1, 2);
+  fdb->Maintain(kT0 + kAging + 1);
+  EXPECT_EQ(fdb->Stats().entries, kCapacity);
+  for (uint32_t i = 0; i < kCapacity; ++i) EXPECT_EQ(fdb->Lookup(Mac(100 + i), 1), 2) << i;
+  (*quiescence)->Offline(0);
+  fdb.reset();  // before the QSBR variable it uses
 }
 
 TEST_F(FdbTest, StatsEntriesFollowsEveryChange) {

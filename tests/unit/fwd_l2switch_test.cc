@@ -359,10 +359,12 @@ TEST_F(L2SwitchTest, FramesAPortDoesNotCarryAreDroppedAsVlanFilter) {
   Receive(kTrunk, {Frame(kBroadcast, kA)});             // untagged on a trunk
   Receive(kTrunk, {Frame(kBroadcast, kA, 30)});         // a VLAN it lacks
   Receive(kUntagged, {Frame(kBroadcast, kA, 10)});      // tagged on untagged
+  Receive(kP1, {Frame(kBroadcast, kA, 10)});            // tagged with its own VLAN
   EXPECT_EQ(AllSent(), 0u);
   EXPECT_EQ(RxDrops(kTrunk, DropReason::kVlanFilter), 2u);
   EXPECT_EQ(RxDrops(kUntagged, DropReason::kVlanFilter), 1u);
-  EXPECT_EQ(AllDrops(), 3u);
+  EXPECT_EQ(RxDrops(kP1, DropReason::kVlanFilter), 1u);
+  EXPECT_EQ(AllDrops(), 4u);
 }
 
 TEST_F(L2SwitchTest, VlanFilterDropsOnlyTheRefusedFramesOfABurst) {
