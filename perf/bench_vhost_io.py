@@ -4,14 +4,14 @@ dpdk-testpmd's net_vhost, on the same cores in the same run.
 
 For each packet size, a DPDK virtio-user generator (testpmd txonly, forwarding
 lcore on CPU 0) sends as fast as it can into a vhost-user socket. The switch
-under test forwards in io mode to a net_null sink with its forwarding lcore on
-CPU 1:
-  - zcswitchd: cycles per packet = busy TSC cycles / packets of its lcore,
+under test forwards to a net_null sink with its forwarding lcore on CPU 1:
+  - zcswitchd, in io mode and in l2switch mode (learning the source, looking
+    up the destination): cycles per packet = busy TSC cycles / packets of its lcore,
     over a window after warm-up, read from its control socket;
   - dpdk-testpmd --vdev net_vhost0 with --record-core-cycles, which prints
     CPU cycles/packet when stopped.
 Packets per second are the sink's over the same window. The machine is shared
-and noisy: the ratio of the two in one run means more than either number.
+and noisy: ratios within one run mean more than any single number.
 
 Usage: perf/bench_vhost_io.py [--sizes 64,1518,9000] [--seconds 8] [--runs 3]
 Prints a Markdown table; medians over runs.
@@ -60,14 +60,24 @@ def control(sock_path, *words):
     return json.loads(buf)["data"]
 
 
-def run_zcswitch(workdir, size, seconds):
+# zcswitchd's modes under test. In l2switch mode the generator's frames (to
+# testpmd's default peer 02:00:00:00:00:00) find a static FDB entry for the
+# sink: one source learning and one destination lookup per packet, no flood.
+ZC_FORWARDING = {
+    "io": "forwarding: {mode: io, lcores: [1], pairs: [[vm, sink]], tx_retries: 0}",
+    "l2switch": "forwarding: {mode: l2switch, lcores: [1], tx_retries: 0}\n"
+                "fdb: {static: [{mac: '02:00:00:00:00:00', port: sink}]}",
+}
+
+
+def run_zcswitch(workdir, size, seconds, mode):
     sock = os.path.join(workdir, "vm.sock")
     ctl = os.path.join(workdir, "ctl.sock")
     config = os.path.join(workdir, "zc.yaml")
     with open(config, "w") as f:
         f.write(f"""
 eal: [-l, "0,1", --main-lcore, "0", {", ".join(EAL_COMMON)}, --file-prefix=benchzc]
-forwarding: {{mode: io, lcores: [1], pairs: [[vm, sink]], tx_retries: 0}}
+{ZC_FORWARDING[mode]}
 ports:
   - {{name: vm, type: vhost-user, socket: "{sock}"}}
   - {{name: sink, type: ethdev, devargs: "net_null0,no-rx=1"}}
@@ -144,22 +154,23 @@ def main():
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    print("| size (B) | zcswitchd cycles/pkt | zcswitchd Mpps | testpmd cycles/pkt | "
-          "testpmd Mpps | cycles ratio zc/testpmd |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("| size (B) | zcswitchd io cycles/pkt | Mpps | zcswitchd l2switch cycles/pkt | Mpps | "
+          "testpmd io cycles/pkt | Mpps | cycles ratio io/testpmd | l2switch/testpmd |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in (int(s) for s in args.sizes.split(",")):
-        zc, tp = [], []
+        runs = {"io": [], "l2switch": [], "testpmd": []}
         for _ in range(args.runs):
+            for mode in ZC_FORWARDING:
+                with tempfile.TemporaryDirectory(prefix="zcbench-") as d:
+                    runs[mode].append(run_zcswitch(d, size, args.seconds, mode))
             with tempfile.TemporaryDirectory(prefix="zcbench-") as d:
-                zc.append(run_zcswitch(d, size, args.seconds))
-            with tempfile.TemporaryDirectory(prefix="zcbench-") as d:
-                tp.append(run_testpmd(d, size, args.seconds))
-        zc_c = statistics.median(c for c, _ in zc)
-        zc_p = statistics.median(p for _, p in zc)
-        tp_c = statistics.median(c for c, _ in tp)
-        tp_p = statistics.median(p for _, p in tp)
-        print(f"| {size} | {zc_c:.0f} | {zc_p:.2f} | {tp_c:.0f} | {tp_p:.2f} | "
-              f"{zc_c / tp_c:.2f} |", flush=True)
+                runs["testpmd"].append(run_testpmd(d, size, args.seconds))
+        cycles = {k: statistics.median(c for c, _ in v) for k, v in runs.items()}
+        mpps = {k: statistics.median(p for _, p in v) for k, v in runs.items()}
+        print(f"| {size} | {cycles['io']:.0f} | {mpps['io']:.2f} | {cycles['l2switch']:.0f} | "
+              f"{mpps['l2switch']:.2f} | {cycles['testpmd']:.0f} | {mpps['testpmd']:.2f} | "
+              f"{cycles['io'] / cycles['testpmd']:.2f} | "
+              f"{cycles['l2switch'] / cycles['testpmd']:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

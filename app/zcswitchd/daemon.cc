@@ -151,6 +151,10 @@ void Daemon::AddModeCommands() {
                   if (args.size() == 1) mode = ParseFwdMode(args[0]);
                   if (!mode) return absl::InvalidArgumentError("usage: set fwd l2switch|io|macswap");
                   if (dataplane_ == nullptr) return absl::UnavailableError("not forwarding yet");
+                  if (*mode == FwdMode::kIo && config_.forwarding.pairs.empty()) {
+                    return absl::FailedPreconditionError(
+                        "io mode needs port pairs (forwarding.pairs in the configuration)");
+                  }
                   dataplane_->SetEngine(EngineFor(*mode));
                   mode_ = *mode;
                   std::fprintf(stderr, "zcswitchd: forwarding mode %s\n", args[0].c_str());
@@ -264,12 +268,17 @@ void Daemon::Serve() {
   using Clock = std::chrono::steady_clock;
   const auto period = std::chrono::seconds(options_.stats_period_s);
   auto next_stats = Clock::now() + period;
+  auto next_link_check = Clock::now();
   SwitchSnapshot last = Snapshot();
   while (g_stop_signal.load() == 0 && !shutdown_requested_) {
     std::vector<PollSource*> sources = poll_sources_;
     if (control_ != nullptr) sources.push_back(control_.get());
     // Often enough that a new MAC is learned within milliseconds.
     PollOnce(sources, 10);
+    if (Clock::now() >= next_link_check) {
+      next_link_check = Clock::now() + std::chrono::milliseconds(100);
+      RefreshLinks();
+    }
     MaintainFdb();
     if (options_.stats_period_s > 0 && Clock::now() >= next_stats) {
       next_stats += period;
@@ -282,9 +291,9 @@ void Daemon::Serve() {
                shutdown_requested_ ? "shutdown command" : strsignal(g_stop_signal.load()));
 }
 
-// Learning, ageing, and forgetting what was behind a port whose link went
-// down: whatever comes back may not be the same.
-void Daemon::MaintainFdb() {
+// The FDB forgets what was behind a port whose link went down: whatever
+// comes back may not be the same.
+void Daemon::RefreshLinks() {
   link_was_up_.resize(ports_.size(), false);
   for (size_t i = 0; i < ports_.size(); ++i) {
     ports_[i]->RefreshLink();
@@ -292,6 +301,10 @@ void Daemon::MaintainFdb() {
     if (link_was_up_[i] && !up) fdb_->FlushPort(static_cast<uint16_t>(i));
     link_was_up_[i] = up;
   }
+}
+
+// Learning and ageing.
+void Daemon::MaintainFdb() {
   const auto age = std::chrono::steady_clock::now() - started_;
   fdb_->Maintain(static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(age).count()));
 }

@@ -56,6 +56,7 @@ class Daemon {
   FwdEngine* EngineFor(FwdMode mode) const;
   void AddModeCommands();
   void Serve();
+  void RefreshLinks();
   void MaintainFdb();
   std::string FdbText() const;
   void Teardown();

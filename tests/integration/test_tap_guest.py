@@ -1,11 +1,12 @@
 """A QEMU guest talks to a host network stack through a net_tap port.
 
-The guest (10.0.1.1/24) is on a vhost-user port, paired in io mode with a
-net_tap port whose kernel interface carries 10.0.1.100/24 inside a network
-namespace the test creates. The guest pings the namespace and the namespace
-pings the guest, without loss; each side's neighbour table then holds the
-other's MAC, and the kernel's counters of the tap interface match the
-switch's counters of the tap port frame for frame.
+The guest (10.0.1.1/24) is on a vhost-user port; a net_tap port, whose
+kernel interface carries 10.0.1.100/24 inside a network namespace the test
+creates, is the switch's other port (l2switch, the default mode, both ports
+untagged). The guest pings the namespace and the namespace pings the guest,
+without loss; each side's neighbour table then holds the other's MAC, the FDB
+has learned both MACs on their ports, and the kernel's counters of the tap
+interface match the switch's counters of the tap port frame for frame.
 
 zcswitchd runs inside the namespace (`ip netns exec`), because DPDK's net_tap
 creates its interface in the namespace of the process, and moving the
@@ -32,7 +33,7 @@ from guest import GuestTestCase
 
 CONFIG = """
 eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
-forwarding: {mode: io, lcores: [1], pairs: [[guest, tap]]}
+forwarding: {mode: l2switch, lcores: [1]}
 ports:
   - {name: guest, type: vhost-user, socket: "%(sock)s"}
   - {name: tap, type: ethdev, devargs: "net_tap0,iface=%(tap)s"}
@@ -144,11 +145,17 @@ class TapGuestTest(GuestTestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn(f"lladdr {tap_mac}", out)
         self.step(f"neighbours: {self.ns} has {GUEST_MAC}, g has {tap_mac}")
+        fdb = d.control("show", "fdb")["data"]
+        learned = {(e["mac"].lower(), e["vlan"], e["port"], e["type"]) for e in fdb["entries"]}
+        self.assertEqual(learned, {(GUEST_MAC, 0, "guest", "learned"),
+                                   (tap_mac.lower(), 0, "tap", "learned")}, fdb)
+        self.step("FDB: the guest learned on port guest, the tap's MAC on port tap")
 
         stats, kernel = self.settled(d)
         # Every frame the switch wrote into the tap reached the namespace's
         # stack, and every frame the stack sent on the tap reached the switch,
-        # which passed it to the guest.
+        # which passed it to the guest (unicast or flooded, the guest's port
+        # is the only other one).
         self.assertEqual(kernel["rx_packets"], stats["tap"]["tx_packets"], (kernel, stats))
         self.assertEqual(kernel["tx_packets"], stats["tap"]["rx_packets"], (kernel, stats))
         self.assertEqual((kernel["rx_dropped"], kernel["tx_dropped"]), (0, 0), kernel)

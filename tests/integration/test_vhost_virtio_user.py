@@ -4,14 +4,15 @@ testpmd replays a pcap into its virtio-user port and writes what comes back
 into another pcap: with zcswitchd in macswap mode, every frame must come back
 byte for byte with its MACs swapped, so both directions are checked exactly.
 testpmd's own txonly packets also go one way, into a pcap on the daemon's side,
-which must hold exactly as many as were sent.
+which must hold exactly as many as were sent. `set fwd` changes the mode of the
+running daemon between front-ends, and while one sends.
 """
 import os
 import struct
 import time
 import unittest
 
-from zctest import DaemonTestCase, Testpmd, final_port_stats, pcaptool
+from zctest import DaemonTestCase, Testpmd, final_port_stats, pcap_frames, pcaptool
 
 MACSWAP = """
 eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
@@ -161,6 +162,159 @@ ports:
             lengths.append(wirelen if caplen == wirelen else -1)
             off += 16 + caplen
         self.assertEqual(lengths, [size] * expected)
+
+    def replay_through(self, d, sock, name, count, sizes, until_port, until, while_up=None):
+        """A testpmd front-end on `sock` replays `count` frames of `name`.pcap
+        into the switch and writes what comes back to back-`name`.pcap, until
+        `until_port` has sent `until` packets in all; then `while_up()` runs,
+        and testpmd quits. Returns (frames sent, frames back)."""
+        pcaptool("gen", f"{self.workdir}/{name}.pcap", count, sizes)
+        tp = self.start_testpmd(name, sock, f"{name}.pcap", f"back-{name}.pcap")
+        d.wait_metric("zcswitch_port_link_up", 1, port="vm1")
+        tp.send("set fwd io retry", "set burst tx delay 50 retry 10000", "start")
+        d.wait_metric("zcswitch_port_tx_packets_total", until, port=until_port)
+        time.sleep(0.5)  # anything more would have come by now
+        if while_up is not None:
+            while_up()
+        self.assertEqual(tp.quit(), 0, tp.output())
+        deadline = time.time() + 10
+        while d.metric("zcswitch_port_link_up", port="vm1") != 0 and time.time() < deadline:
+            time.sleep(0.1)
+        return pcap_frames(f"{self.workdir}/{name}.pcap"), \
+            pcap_frames(f"{self.workdir}/back-{name}.pcap")
+
+    def test_set_fwd_switches_the_running_mode(self):
+        # One daemon, three front-ends in turn on its server-mode port vm1,
+        # each under another mode set at run time: l2switch floods to the
+        # capture port, macswap sends every frame back swapped, io sends by
+        # the configured pair. A bad `set fwd` is refused and changes nothing.
+        sock = os.path.join(self.workdir, "vm1.sock")
+        d = self.start(self.write("zc.yaml", """
+eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
+forwarding: {mode: l2switch, lcores: [1], pairs: [[vm1, cap]]}
+ports:
+  - {name: vm1, type: vhost-user, socket: "%s"}
+  - {name: cap, type: ethdev, devargs: "net_pcap0,tx_pcap=cap.pcap"}
+""" % sock))
+        d.wait_ready()
+
+        def mode():
+            reply = d.control("show", "fwd")
+            self.assertTrue(reply["ok"], reply)
+            return reply["data"]["mode"]
+
+        def set_fwd(*words):
+            reply = d.control("set", "fwd", *words)
+            if reply["ok"]:
+                self.assertEqual(reply["data"]["mode"], words[0])
+            return reply
+
+        self.assertEqual(mode(), "l2switch")
+        # l2switch: 02:00:00:00:00:02 is unknown, so each frame is flooded to
+        # every other port: cap, and nothing back to vm1. The sender is
+        # learned on vm1 (and forgotten when vm1's link goes down).
+        def sender_learned():
+            entries = d.control("show", "fdb")["data"]["entries"]
+            self.assertIn(("02:00:00:00:00:01", 0, "vm1", "learned"),
+                          {(e["mac"].lower(), e["vlan"], e["port"], e["type"]) for e in entries})
+
+        sent, back = self.replay_through(d, sock, "l2", 100, "64,1518", "cap", 100,
+                                         while_up=sender_learned)
+        self.assertEqual(back, [])
+        cap_expected = sent
+
+        self.assertTrue(set_fwd("macswap")["ok"])
+        self.assertEqual(mode(), "macswap")
+        for words in (["bogus"], [], ["io", "macswap"], ["IO"]):
+            reply = set_fwd(*words)
+            self.assertFalse(reply["ok"], f"set fwd {words}: {reply}")
+            self.assertIn("set fwd", reply["error"])
+            self.assertEqual(mode(), "macswap", f"after set fwd {words}")
+        # Still macswap: every frame comes back, in order, MACs swapped; none
+        # goes to cap.
+        sent, back = self.replay_through(d, sock, "swap", 300, "60,64,512,1518", "vm1", 300)
+        self.assertEqual(back, [f[6:12] + f[:6] + f[12:] for f in sent])
+        self.assertEqual(d.metric("zcswitch_port_tx_packets_total", port="cap"), 100)
+
+        self.assertTrue(set_fwd("io")["ok"])
+        self.assertEqual(mode(), "io")
+        # io: vm1's frames go to cap as they are, whatever their MACs.
+        sent, back = self.replay_through(d, sock, "io", 200, "64,1000", "cap", 300)
+        self.assertEqual(back, [])
+        cap_expected = cap_expected + sent
+
+        self.assertTrue(set_fwd("l2switch")["ok"])
+        self.assertEqual(mode(), "l2switch")
+        self.assertEqual(d.stop(), 0, d.stderr())
+        self.assertEqual(pcap_frames(f"{self.workdir}/cap.pcap"), cap_expected)
+        stats = final_port_stats(d.stdout())
+        self.assertEqual(stats["vm1"]["rx-packets"], 600)
+        self.assertEqual(stats["vm1"]["tx-packets"], 300)
+        self.assertEqual(stats["cap"]["tx-packets"], 300)
+        self.assertEqual(d.stderr().count("front-end connected"), 3)
+
+    def test_set_fwd_io_needs_pairs(self):
+        # io forwards by forwarding.pairs: without any, `set fwd io` is refused
+        # (it would drop everything) and the mode stays as it was.
+        d = self.start(self.write("zc.yaml", """
+eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
+forwarding: {mode: macswap, lcores: [1]}
+ports:
+  - {name: vm1, type: vhost-user, socket: "%s"}
+""" % os.path.join(self.workdir, "vm1.sock")))
+        d.wait_ready()
+        reply = d.control("set", "fwd", "io")
+        self.assertFalse(reply["ok"], reply)
+        self.assertEqual(d.control("show", "fwd")["data"]["mode"], "macswap")
+        self.assertEqual(d.stop(), 0, d.stderr())
+
+    def test_set_fwd_while_a_guest_sends(self):
+        # A txonly guest sends without pause while the mode changes 30 times:
+        # each change is acknowledged, the data plane never stops, and the
+        # daemon exits cleanly.
+        sock = os.path.join(self.workdir, "vm1.sock")
+        d = self.start(self.write("zc.yaml", """
+eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
+forwarding: {mode: l2switch, lcores: [1], pairs: [[vm1, sink]]}
+ports:
+  - {name: vm1, type: vhost-user, socket: "%s"}
+  - {name: sink, type: ethdev, devargs: "net_null0,no-rx=1"}
+""" % sock))
+        d.wait_ready()
+        tp = Testpmd(self.workdir, "load", [f"net_virtio_user0,path={sock},queue_size=1024"],
+                     ["--forward-mode=txonly", "--txpkts=64"])
+        self.addCleanup(tp.kill)
+        d.wait_metric("zcswitch_port_link_up", 1, port="vm1")
+        tp.send("start")
+        d.wait_metric("zcswitch_port_rx_packets_total", 10000, port="vm1")
+        modes = ["macswap", "io", "l2switch"] * 10
+        for m in modes:
+            reply = d.control("set", "fwd", m)
+            self.assertTrue(reply["ok"], reply)
+            self.assertEqual(d.control("show", "fwd")["data"]["mode"], m)
+            time.sleep(0.05)
+        # io last but one, l2switch last: both send vm1's frames to sink.
+        before = d.metric("zcswitch_port_tx_packets_total", port="sink")
+        d.wait_metric("zcswitch_port_tx_packets_total", before + 10000, port="sink")
+        # `set fwd` returns once no lcore runs the old mode: from then on,
+        # macswap sends vm1's frames back to vm1 (whose txonly guest never
+        # reads them, so all but a ring's worth are tx_full drops) and not a
+        # single one more to sink.
+        self.assertTrue(d.control("set", "fwd", "macswap")["ok"])
+        sink_then = d.metric("zcswitch_port_tx_packets_total", port="sink")
+        back_then = (d.metric("zcswitch_port_tx_packets_total", port="vm1") +
+                     d.metric("zcswitch_port_drops_total", port="vm1", reason="tx_full"))
+        time.sleep(1)
+        self.assertEqual(d.metric("zcswitch_port_tx_packets_total", port="sink"), sink_then)
+        back_now = (d.metric("zcswitch_port_tx_packets_total", port="vm1") +
+                    d.metric("zcswitch_port_drops_total", port="vm1", reason="tx_full"))
+        self.assertGreater(back_now - back_then, 10000)
+        modes.append("macswap")
+        self.assertEqual(tp.quit(), 0, tp.output())
+        self.assertEqual(d.stop(), 0, d.stderr())
+        self.assertEqual(d.stderr().count("zcswitchd: forwarding mode"), len(modes))
+        stats = final_port_stats(d.stdout())
+        self.assertGreater(stats["sink"]["tx-packets"], 10000)
 
     def test_client_mode_reconnects_ten_times(self):
         # zcswitchd connects to a front-end that listens (virtio-user's

@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,22 @@ def pcaptool(*args, check=True):
     if check and r.returncode != 0:
         raise AssertionError(f"pcaptool {args}: {r.returncode}\n{r.stdout}{r.stderr}")
     return r.returncode, r.stdout
+
+
+def pcap_frames(path):
+    """The frames of a little-endian pcap file (what net_pcap, in
+    nanoseconds, and zcswitch-pcaptool, in microseconds, write), as bytes,
+    in order."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        raise AssertionError(f"{path}: not a little-endian pcap file")
+    frames, off = [], 24
+    while off < len(data):
+        caplen = struct.unpack_from("<I", data, off + 8)[0]
+        frames.append(data[off + 16:off + 16 + caplen])
+        off += 16 + caplen
+    return frames
 
 
 def parse_metrics(text):
