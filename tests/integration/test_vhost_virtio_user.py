@@ -8,6 +8,7 @@ which must hold exactly as many as were sent. `set fwd` changes the mode of the
 running daemon between front-ends, and while one sends.
 """
 import os
+import re
 import struct
 import time
 import unittest
@@ -50,7 +51,8 @@ class VirtioUserTest(DaemonTestCase):
         except AssertionError:
             print(d.control("show", "port", "stats")["text"])
             raise
-        time.sleep(0.5)  # testpmd writes what it got
+        self.wait_testpmd_wrote(tp, count)
+        time.sleep(0.5)  # anything more would have come by now
         self.assertEqual(tp.quit(), 0, tp.output())
         rc, out = pcaptool("cmp", "--swap-macs", f"{self.workdir}/in.pcap",
                            f"{self.workdir}/back.pcap", check=False)
@@ -163,16 +165,35 @@ ports:
             off += 16 + caplen
         self.assertEqual(lengths, [size] * expected)
 
-    def replay_through(self, d, sock, name, count, sizes, until_port, until, while_up=None):
+    def wait_testpmd_wrote(self, tp, count, timeout=20):
+        """Waits until testpmd's port 0 (its net_pcap) has sent `count`
+        packets: what came back is then all in its capture. It may lag behind
+        the switch while it retries a send (and polls nothing else)."""
+        deadline = time.time() + timeout
+        sent = None
+        while time.time() < deadline:
+            tp.send("show port stats 0")
+            time.sleep(0.3)
+            blocks = re.findall(r"NIC statistics for port 0.*?TX-packets: +(\d+)", tp.output(),
+                                re.S)
+            sent = int(blocks[-1]) if blocks else None
+            if sent is not None and sent >= count:
+                return
+        raise AssertionError(f"testpmd wrote {sent} of {count} packets\n{tp.output()[-3000:]}")
+
+    def replay_through(self, d, sock, name, count, sizes, until_port, until, back=0,
+                       while_up=None):
         """A testpmd front-end on `sock` replays `count` frames of `name`.pcap
         into the switch and writes what comes back to back-`name`.pcap, until
-        `until_port` has sent `until` packets in all; then `while_up()` runs,
-        and testpmd quits. Returns (frames sent, frames back)."""
+        `until_port` has sent `until` packets in all and testpmd has written
+        `back` of them; then `while_up()` runs, and testpmd quits. Returns
+        (frames sent, frames back)."""
         pcaptool("gen", f"{self.workdir}/{name}.pcap", count, sizes)
         tp = self.start_testpmd(name, sock, f"{name}.pcap", f"back-{name}.pcap")
         d.wait_metric("zcswitch_port_link_up", 1, port="vm1")
         tp.send("set fwd io retry", "set burst tx delay 50 retry 10000", "start")
         d.wait_metric("zcswitch_port_tx_packets_total", until, port=until_port)
+        self.wait_testpmd_wrote(tp, back)
         time.sleep(0.5)  # anything more would have come by now
         if while_up is not None:
             while_up()
@@ -232,7 +253,8 @@ ports:
             self.assertEqual(mode(), "macswap", f"after set fwd {words}")
         # Still macswap: every frame comes back, in order, MACs swapped; none
         # goes to cap.
-        sent, back = self.replay_through(d, sock, "swap", 300, "60,64,512,1518", "vm1", 300)
+        sent, back = self.replay_through(d, sock, "swap", 300, "60,64,512,1518", "vm1", 300,
+                                         back=300)
         self.assertEqual(back, [f[6:12] + f[:6] + f[12:] for f in sent])
         self.assertEqual(d.metric("zcswitch_port_tx_packets_total", port="cap"), 100)
 
