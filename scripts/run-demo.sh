@@ -100,6 +100,9 @@ daemon=("$ZCSWITCHD" "--config=$CONFIG" "--stats_period=$STATS_PERIOD" "$@")
 if [ -z "$DURATION" ]; then
   "${daemon[@]}"
 else
-  # timeout's 124 is how a run that lasted DURATION ends.
-  timeout -s INT -k 10 "$DURATION" "${daemon[@]}" || [ $? -eq 124 ]
+  # timeout's 124 is how a run that lasted DURATION ends. --foreground: one
+  # SIGINT, to zcswitchd alone; without it timeout also signals its process
+  # group, and a second SIGINT that comes after zcswitchd has begun stopping
+  # kills it outright (no final statistics, and still 124).
+  timeout --foreground -s INT -k 10 "$DURATION" "${daemon[@]}" || [ $? -eq 124 ]
 fi

@@ -179,6 +179,29 @@ class ExamplesTest(DaemonTestCase):
                                 stdout).group(1))
             self.assertFalse(os.path.exists(f"/proc/{pid}"), f"guest {guest} ({pid}) still running")
 
+    def test_demo_script_with_duration(self):
+        # `make run DURATION=N`: zcswitchd gets one SIGINT after N seconds and
+        # stops in order, final report and all, every time.
+        os.makedirs(f"{self.workdir}/build/demo")
+        pcaptool("gen", f"{self.workdir}/build/demo/in.pcap", 1000, "64,128,512,1518")
+        env = dict(os.environ, CONFIG=os.path.join(CONFIG_DIR, "demo.yaml"), DURATION="6",
+                   STATS_PERIOD="2", ZCSWITCHD=ZCSWITCHD)
+        for run in range(3):
+            r = subprocess.run(
+                [os.path.join(SOURCE_DIR, "scripts/run-demo.sh"),
+                 f"--control_socket={self.workdir}/zcswitch.sock", "--metrics_address=127.0.0.1:0",
+                 "--", f"--file-prefix=zcdemo{os.getpid()}"],
+                cwd=self.workdir, env=env, capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("zcswitchd: Interrupt, stopping", r.stderr)
+            stats = final_port_stats(r.stdout)  # fails if zcswitchd died before its report
+            self.assertGreater(stats["guest_a"]["tx-packets"], 0, f"run {run}")
+            self.assertGreater(stats["guest_b"]["tx-packets"], 0, f"run {run}")
+            for guest in ("A", "B"):
+                pid = int(re.search(rf"guest {guest} \(dpdk-testpmd virtio-user, pid (\d+)",
+                                    r.stdout).group(1))
+                self.assertFalse(os.path.exists(f"/proc/{pid}"), f"guest {guest} still running")
+
     def test_io_pcap(self):
         pcaptool("gen", f"{self.workdir}/in.pcap", 500, "64,1518")
         self.run_example("io-pcap.yaml", "wire_out", 500)
