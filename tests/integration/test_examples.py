@@ -66,6 +66,7 @@ class ExamplesTest(DaemonTestCase):
             if want <= entries or time.time() > deadline:
                 self.assertLessEqual(want, entries, reply["text"])
                 return reply
+            time.sleep(0.1)
 
     def test_demo(self):
         # The demo's config on its own, without run-demo.sh's guests: the
@@ -86,6 +87,8 @@ class ExamplesTest(DaemonTestCase):
         self.assertEqual(stats["uplink"]["rx-packets"], 1000)
         for port in ("guest_a", "guest_b", "uplink"):
             self.assertEqual(stats[port]["tx-packets"], 0, port)
+        # Flooded to both guest ports, whose links are down.
+        self.assertIn("guest_a link_down=1000  guest_b link_down=1000", d.stdout())
         self.assertIn((UPLINK_HOST_MAC, 0, "uplink", "learned"),
                       printed_fdb(d.stdout().split("Final lcore statistics")[1])[0])
 
@@ -187,19 +190,26 @@ class ExamplesTest(DaemonTestCase):
         env = dict(os.environ, CONFIG=os.path.join(CONFIG_DIR, "demo.yaml"), DURATION="6",
                    STATS_PERIOD="2", ZCSWITCHD=ZCSWITCHD)
         for run in range(3):
-            r = subprocess.run(
+            script = subprocess.Popen(
                 [os.path.join(SOURCE_DIR, "scripts/run-demo.sh"),
                  f"--control_socket={self.workdir}/zcswitch.sock", "--metrics_address=127.0.0.1:0",
                  "--", f"--file-prefix=zcdemo{os.getpid()}"],
-                cwd=self.workdir, env=env, capture_output=True, text=True, timeout=60)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertIn("zcswitchd: Interrupt, stopping", r.stderr)
-            stats = final_port_stats(r.stdout)  # fails if zcswitchd died before its report
+                cwd=self.workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True, start_new_session=True)
+            try:
+                stdout, stderr = script.communicate(timeout=60)
+            finally:
+                if script.poll() is None:  # the guests too
+                    os.killpg(script.pid, signal.SIGKILL)
+                    script.communicate()
+            self.assertEqual(script.returncode, 0, stderr)
+            self.assertIn("zcswitchd: Interrupt, stopping", stderr)
+            stats = final_port_stats(stdout)  # fails if zcswitchd died before its report
             self.assertGreater(stats["guest_a"]["tx-packets"], 0, f"run {run}")
             self.assertGreater(stats["guest_b"]["tx-packets"], 0, f"run {run}")
             for guest in ("A", "B"):
                 pid = int(re.search(rf"guest {guest} \(dpdk-testpmd virtio-user, pid (\d+)",
-                                    r.stdout).group(1))
+                                    stdout).group(1))
                 self.assertFalse(os.path.exists(f"/proc/{pid}"), f"guest {guest} still running")
 
     def test_io_pcap(self):
