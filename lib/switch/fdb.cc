@@ -164,17 +164,21 @@ absl::Status Fdb::Remove(const rte_ether_addr& mac, uint16_t vlan) {
   return absl::OkStatus();
 }
 
-size_t Fdb::FlushPort(uint16_t port) {
-  std::vector<uint64_t> doomed;
+void Fdb::ForEach(absl::FunctionRef<void(uint64_t key, uintptr_t data, int32_t pos)> f) const {
   const void* key;
   void* data;
   uint32_t next = 0;
-  while (rte_hash_iterate(hash_, &key, &data, &next) >= 0) {
-    const auto d = reinterpret_cast<uintptr_t>(data);
-    if (!(d & kStaticBit) && (d & kPortMask) == port) {
-      doomed.push_back(*static_cast<const uint64_t*>(key));
-    }
+  int32_t pos;
+  while ((pos = rte_hash_iterate(hash_, &key, &data, &next)) >= 0) {
+    f(*static_cast<const uint64_t*>(key), reinterpret_cast<uintptr_t>(data), pos);
   }
+}
+
+size_t Fdb::FlushPort(uint16_t port) {
+  std::vector<uint64_t> doomed;
+  ForEach([&](uint64_t key, uintptr_t data, int32_t) {
+    if (!(data & kStaticBit) && (data & kPortMask) == port) doomed.push_back(key);
+  });
   Delete(doomed);
   return doomed.size();
 }
@@ -223,15 +227,11 @@ void Fdb::Apply(const LearnRequest& request) {
 void Fdb::Age() {
   const uint32_t now = now_s_.load(std::memory_order_relaxed);
   std::vector<uint64_t> doomed;
-  const void* key;
-  void* data;
-  uint32_t next = 0;
-  int32_t pos;
-  while ((pos = rte_hash_iterate(hash_, &key, &data, &next)) >= 0) {
-    if (reinterpret_cast<uintptr_t>(data) & kStaticBit) continue;
+  ForEach([&](uint64_t key, uintptr_t data, int32_t pos) {
+    if (data & kStaticBit) return;
     const uint32_t seen = last_seen_[pos].load(std::memory_order_relaxed);
-    if (now >= seen && now - seen >= aging_s_) doomed.push_back(*static_cast<const uint64_t*>(key));
-  }
+    if (now >= seen && now - seen >= aging_s_) doomed.push_back(key);
+  });
   Delete(doomed);
   aged_.Add(doomed.size());
 }
@@ -245,22 +245,16 @@ void Fdb::Delete(absl::Span<const uint64_t> keys) {
 std::vector<FdbEntry> Fdb::Entries() const {
   const uint32_t now = now_s_.load(std::memory_order_relaxed);
   std::vector<FdbEntry> out;
-  const void* key;
-  void* data;
-  uint32_t next = 0;
-  int32_t pos;
-  while ((pos = rte_hash_iterate(hash_, &key, &data, &next)) >= 0) {
-    const uint64_t k = *static_cast<const uint64_t*>(key);
-    const auto d = reinterpret_cast<uintptr_t>(data);
+  ForEach([&](uint64_t key, uintptr_t data, int32_t pos) {
     FdbEntry e;
-    e.mac = KeyMac(k);
-    e.vlan = KeyVlan(k);
-    e.port = static_cast<uint16_t>(d & kPortMask);
-    e.is_static = (d & kStaticBit) != 0;
+    e.mac = KeyMac(key);
+    e.vlan = KeyVlan(key);
+    e.port = static_cast<uint16_t>(data & kPortMask);
+    e.is_static = (data & kStaticBit) != 0;
     const uint32_t seen = last_seen_[pos].load(std::memory_order_relaxed);
     e.age_s = e.is_static || seen > now ? 0 : now - seen;
     out.push_back(e);
-  }
+  });
   return out;
 }
 

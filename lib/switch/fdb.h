@@ -31,6 +31,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/functional/function_ref.h"
 #include "absl/types/span.h"
 #include "lib/base/counter.h"
 
@@ -100,6 +101,8 @@ class Fdb {
   void Apply(const LearnRequest& request);
   void Age();
   void Delete(absl::Span<const uint64_t> keys);
+  // Calls f(key, data, slot) for every entry. Writer only.
+  void ForEach(absl::FunctionRef<void(uint64_t key, uintptr_t data, int32_t pos)> f) const;
   void CountEntries(int64_t delta) {
     entries_.store(entries_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
   }

@@ -4,7 +4,6 @@
 #include "lib/switch/fdb.h"
 
 #include <rte_ether.h>
-#include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include <algorithm>
@@ -32,23 +31,6 @@ bool SameMac(const rte_ether_addr& a, const rte_ether_addr& b) {
 
 // Owns the QSBR variable the FDB's hash reclaims slots through: `threads`
 // reporting threads, none online, so a reclaim never waits.
-class Qsbr {
- public:
-  explicit Qsbr(unsigned threads) {
-    const size_t size = rte_rcu_qsbr_get_memsize(threads);
-    qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("fdb_test_qsbr", size, RTE_CACHE_LINE_SIZE));
-    if (qsbr_ != nullptr && rte_rcu_qsbr_init(qsbr_, threads) != 0) {
-      rte_free(qsbr_);
-      qsbr_ = nullptr;
-    }
-  }
-  ~Qsbr() { rte_free(qsbr_); }
-  rte_rcu_qsbr* get() const { return qsbr_; }
-
- private:
-  rte_rcu_qsbr* qsbr_ = nullptr;
-};
-
 std::string UniqueName() {
   static std::atomic<int> next{0};
   return "fdbt" + std::to_string(next++);
@@ -62,7 +44,7 @@ constexpr uint32_t kAging = 300;
 class FdbTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NE(qsbr_.get(), nullptr);
+    ASSERT_NE(quiescence_, nullptr);
     fdb_ = Make(4096, kAging, 2);
     ASSERT_NE(fdb_, nullptr);
     fdb_->Maintain(kT0);
@@ -78,7 +60,7 @@ class FdbTest : public ::testing::Test {
     o.capacity = capacity;
     o.aging_s = aging_s;
     o.lcores = lcores;
-    o.qsbr = qsbr_.get();
+    o.qsbr = quiescence_->qsbr();
     o.name = names_.back().c_str();
     auto fdb = Fdb::Create(o);
     EXPECT_TRUE(fdb.ok()) << fdb.status();
@@ -93,7 +75,8 @@ class FdbTest : public ::testing::Test {
     return nullptr;
   }
 
-  Qsbr qsbr_{4};
+  // No lcore online: every grace period is over at once.
+  std::unique_ptr<Quiescence> quiescence_ = Quiescence::Create(4).value();
   std::vector<std::string> names_;  // the Options' names outlive the FDBs
   std::unique_ptr<Fdb> fdb_;
 };
@@ -101,7 +84,7 @@ class FdbTest : public ::testing::Test {
 TEST_F(FdbTest, CreateRefusesASecondFdbOfTheSameName) {
   Fdb::Options o;
   o.capacity = 64;
-  o.qsbr = qsbr_.get();
+  o.qsbr = quiescence_->qsbr();
   o.name = names_.front().c_str();  // fdb_'s
   EXPECT_FALSE(Fdb::Create(o).ok());
 }

@@ -4,9 +4,7 @@
 #include "lib/switch/fwd_l2switch.h"
 
 #include <rte_ether.h>
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_rcu_qsbr.h>
 
 #include <algorithm>
 #include <atomic>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "lib/dataplane/quiescence.h"
 #include "lib/offload/soft_offload.h"
 #include "gtest/gtest.h"
 #include "tests/unit/mbuf_test_env.h"
@@ -96,23 +95,6 @@ bool UdpChecksumValid(const Bytes& f, size_t ip) {
 }
 
 // The QSBR variable the FDB's hash reclaims through: one thread, never online.
-class Qsbr {
- public:
-  Qsbr() {
-    const size_t size = rte_rcu_qsbr_get_memsize(1);
-    qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("l2sw_test_qsbr", size, RTE_CACHE_LINE_SIZE));
-    if (qsbr_ != nullptr && rte_rcu_qsbr_init(qsbr_, 1) != 0) {
-      rte_free(qsbr_);
-      qsbr_ = nullptr;
-    }
-  }
-  ~Qsbr() { rte_free(qsbr_); }
-  rte_rcu_qsbr* get() const { return qsbr_; }
-
- private:
-  rte_rcu_qsbr* qsbr_ = nullptr;
-};
-
 // Ports (id: VLANs):
 //   0, 1, 2: access VLAN 10
 //   3:       trunk of VLANs 10 and 20
@@ -126,14 +108,14 @@ class L2SwitchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     in_use_before_ = rte_mempool_in_use_count(g_pool);
-    ASSERT_NE(qsbr_.get(), nullptr);
+    ASSERT_NE(quiescence_, nullptr);
     static std::atomic<int> next{0};
     fdb_name_ = "l2swt" + std::to_string(next++);
     Fdb::Options o;
     o.capacity = 1024;
     o.aging_s = 300;
     o.lcores = 1;
-    o.qsbr = qsbr_.get();
+    o.qsbr = quiescence_->qsbr();
     o.name = fdb_name_.c_str();
     auto fdb = Fdb::Create(o);
     ASSERT_TRUE(fdb.ok()) << fdb.status();
@@ -229,7 +211,8 @@ class L2SwitchTest : public ::testing::Test {
 
   unsigned in_use_before_ = 0;
   rte_mempool* copy_pool_ = g_pool;  // where flood copies come from
-  Qsbr qsbr_;
+  // No lcore online: every grace period is over at once.
+  std::unique_ptr<Quiescence> quiescence_ = Quiescence::Create(1).value();
   std::string fdb_name_;
   std::unique_ptr<Fdb> fdb_;
   std::unique_ptr<L2SwitchEngine> engine_;
