@@ -174,7 +174,7 @@ absl::Status Daemon::ClaimSockets() {
   if (!options_.control_socket.empty()) {
     commands_.Add("help", "", "list the commands",
                   [this](absl::Span<const std::string>) -> absl::StatusOr<CommandReply> {
-                    return CommandReply{nlohmann::json::object(), commands_.Help()};
+                    return commands_.HelpReply();
                   });
     AddStatsCommands(commands_, [this] { return Snapshot(); });
     AddModeCommands();
@@ -259,6 +259,26 @@ absl::Status Daemon::Setup() {
   running_.store(true, std::memory_order_release);
   std::fprintf(stderr, "zcswitchd: forwarding (%s) with %zu ports on %zu lcores\n",
                std::string(FwdModeName(mode_)).c_str(), ports_.size(), dataplane_->num_lcores());
+  if (options_.interactive) ZC_RETURN_IF_ERROR(StartPrompt());
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::StartPrompt() {
+  prompt_client_ = std::make_unique<ControlClient>(options_.control_socket);
+  // From the table itself: the control thread, which would answer `help`,
+  // is this one.
+  ZC_ASSIGN_OR_RETURN(CommandCompletion commands,
+                      CommandCompletion::FromHelp(commands_.HelpReply().data));
+  ZC_ASSIGN_OR_RETURN(prompt_, CommandPrompt::Open(prompt_client_.get(), std::move(commands),
+                                                   {.program = "zcswitchd",
+                                                    .history_file = DefaultHistoryFile()}));
+  prompt_thread_ = std::thread([this] {
+    // quit, exit or the end of input stop the daemon, as testpmd's quit does.
+    if (prompt_->Run() == CommandPrompt::End::kQuit) {
+      const std::vector<std::string> shutdown = {"shutdown"};
+      (void)prompt_client_->Run(shutdown);
+    }
+  });
   return absl::OkStatus();
 }
 
@@ -316,7 +336,12 @@ std::string Daemon::FdbText() const {
 }
 
 void Daemon::Teardown() {
+  if (prompt_ != nullptr) prompt_->Interrupt();
+  // Also fails a request the prompt is waiting on, so the join cannot hang.
   control_.reset();
+  if (prompt_thread_.joinable()) prompt_thread_.join();
+  prompt_.reset();  // gives the terminal back before the final report
+  prompt_client_.reset();
   metrics_.reset();
   if (dataplane_ != nullptr) {
     dataplane_->Stop();

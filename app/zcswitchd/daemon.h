@@ -9,11 +9,14 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "app/zcswitchd/eal_session.h"
+#include "lib/control/command_prompt.h"
 #include "lib/control/command_table.h"
+#include "lib/control/control_client.h"
 #include "lib/control/config.h"
 #include "lib/control/control_socket.h"
 #include "lib/control/poll_loop.h"
@@ -33,6 +36,9 @@ struct DaemonOptions {
   std::string metrics_address;              // empty: no exposer
   std::string control_socket;               // empty: no control socket
   int stats_period_s = 0;                   // 0: counters only at exit
+  // A command prompt on the terminal once forwarding runs (zcswitchd -i),
+  // as a client of control_socket, which must be set.
+  bool interactive = false;
 };
 
 class Daemon {
@@ -53,6 +59,7 @@ class Daemon {
   absl::Status ClaimSockets();
   absl::Status Setup();
   absl::Status MakeEngines();
+  absl::Status StartPrompt();
   FwdEngine* EngineFor(FwdMode mode) const;
   void AddModeCommands();
   void Serve();
@@ -82,6 +89,11 @@ class Daemon {
   std::unique_ptr<MetricsExposer> metrics_;
   CommandTable commands_;
   std::unique_ptr<ControlSocket> control_;
+  // The -i prompt's thread sends its commands through control_, so that they
+  // run on the control thread like everyone else's.
+  std::unique_ptr<ControlClient> prompt_client_;
+  std::unique_ptr<CommandPrompt> prompt_;
+  std::thread prompt_thread_;
   bool shutdown_requested_ = false;
   std::vector<bool> link_was_up_;  // per port, to flush the FDB when a link goes down
   std::chrono::steady_clock::time_point started_;

@@ -1,7 +1,7 @@
 // zcswitchd: the zcswitch daemon.
 //
 //   zcswitchd --config=FILE [--control_socket=PATH] [--metrics_address=HOST:PORT]
-//             [--stats_period=N]
+//             [--stats_period=N] [-i]
 //             [-- EAL arguments appended to the config's eal list]
 //
 // Exit codes: 0 after SIGINT/SIGTERM, 2 for a bad configuration (the message
@@ -23,6 +23,9 @@ DEFINE_string(metrics_address, "127.0.0.1:9478",
 DEFINE_string(control_socket, "/run/zcswitch/zcswitch.sock",
               "Unix socket (mode 0600) taking one JSON request per line; empty disables "
               "it");
+DEFINE_bool(i, false,
+            "interactive: a zcswitch> prompt on this terminal taking zcswitch-cli's commands "
+            "(through --control_socket); quit stops the daemon");
 DEFINE_int32(stats_period, 0, "print port and lcore statistics every N seconds (0: only at exit)");
 
 int main(int argc, char** argv) {
@@ -53,6 +56,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "zcswitchd: --stats_period must be 0 or more\n");
     return zcswitch::Daemon::kExitBadConfig;
   }
+  if (FLAGS_i && FLAGS_control_socket.empty()) {
+    std::fprintf(stderr, "zcswitchd: -i needs --control_socket: the prompt's commands go there\n");
+    return zcswitch::Daemon::kExitBadConfig;
+  }
   absl::StatusOr<zcswitch::Config> config = zcswitch::LoadConfigFile(FLAGS_config);
   if (!config.ok()) {
     std::fprintf(stderr, "zcswitchd: %s\n", std::string(config.status().message()).c_str());
@@ -63,6 +70,7 @@ int main(int argc, char** argv) {
   options.metrics_address = FLAGS_metrics_address;
   options.control_socket = FLAGS_control_socket;
   options.stats_period_s = FLAGS_stats_period;
+  options.interactive = FLAGS_i;
   zcswitch::Daemon daemon(*std::move(config), std::move(options));
   return daemon.Run();
 }

@@ -10,32 +10,49 @@ namespace zcswitch {
 
 void CommandTable::Add(std::string words, std::string usage, std::string help,
                        CommandHandler handler) {
-  commands_.push_back({absl::StrSplit(words, ' ', absl::SkipEmpty()), std::move(usage),
-                       std::move(help), std::move(handler)});
+  commands_.push_back(
+      {{absl::StrSplit(words, ' ', absl::SkipEmpty()), std::move(usage), std::move(help)},
+       std::move(handler)});
 }
 
 absl::StatusOr<CommandReply> CommandTable::Run(absl::Span<const std::string> argv) const {
   const Command* best = nullptr;
   for (const Command& c : commands_) {
-    if (c.words.size() > argv.size()) continue;
-    if (!std::equal(c.words.begin(), c.words.end(), argv.begin())) continue;
-    if (best == nullptr || c.words.size() > best->words.size()) best = &c;
+    const std::vector<std::string>& words = c.info.words;
+    if (words.size() > argv.size()) continue;
+    if (!std::equal(words.begin(), words.end(), argv.begin())) continue;
+    if (best == nullptr || words.size() > best->info.words.size()) best = &c;
   }
   if (best == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("unknown command \"", absl::StrJoin(argv, " "),
                                                    "\"; commands are:\n", Help()));
   }
-  return best->handler(argv.subspan(best->words.size()));
+  return best->handler(argv.subspan(best->info.words.size()));
 }
 
 std::string CommandTable::Help() const {
   std::string out;
   for (const Command& c : commands_) {
+    const CommandInfo& i = c.info;
     const std::string syntax =
-        absl::StrCat(absl::StrJoin(c.words, " "), c.usage.empty() ? "" : " ", c.usage);
-    absl::StrAppend(&out, absl::StrFormat("  %-32s %s\n", syntax, c.help));
+        absl::StrCat(absl::StrJoin(i.words, " "), i.usage.empty() ? "" : " ", i.usage);
+    absl::StrAppend(&out, absl::StrFormat("  %-32s %s\n", syntax, i.help));
   }
   return out;
+}
+
+std::vector<CommandTable::CommandInfo> CommandTable::Commands() const {
+  std::vector<CommandInfo> out;
+  for (const Command& c : commands_) out.push_back(c.info);
+  return out;
+}
+
+CommandReply CommandTable::HelpReply() const {
+  nlohmann::json list = nlohmann::json::array();
+  for (const Command& c : commands_) {
+    list.push_back({{"words", c.info.words}, {"usage", c.info.usage}, {"help", c.info.help}});
+  }
+  return CommandReply{{{"commands", std::move(list)}}, Help()};
 }
 
 }  // namespace zcswitch

@@ -1,10 +1,12 @@
 // The commands the daemon answers, as one table: each is a fixed sequence of
 // words ("show port stats"), a usage line for its arguments, a help line and
-// a handler. The control socket dispatches through it today; the CLI will
-// share it, so a command is declared once, next to the module it belongs to.
+// a handler. It is the one command parser: the control socket dispatches
+// through it, and zcswitch-cli and `zcswitchd -i` send their words there, so
+// a command is declared once, next to the module it belongs to.
 //
 // Run() picks the command with the longest matching word prefix and gives its
 // handler the words that follow. Handlers run on the control thread.
+// HelpReply() is what clients learn the commands from (help text, completion).
 #ifndef ZCSWITCH_LIB_CONTROL_COMMAND_TABLE_H_
 #define ZCSWITCH_LIB_CONTROL_COMMAND_TABLE_H_
 
@@ -38,11 +40,22 @@ class CommandTable {
   // One line per command: words, usage, help.
   std::string Help() const;
 
- private:
-  struct Command {
+  struct CommandInfo {
     std::vector<std::string> words;
     std::string usage;
     std::string help;
+  };
+  // Every command, in the order they were added.
+  std::vector<CommandInfo> Commands() const;
+
+  // The `help` command's reply: text is Help(); data is
+  // {"commands": [{"words": ["show", "port", "stats"], "usage": "[NAME|all]",
+  //                "help": "..."}, ...]}.
+  CommandReply HelpReply() const;
+
+ private:
+  struct Command {
+    CommandInfo info;
     CommandHandler handler;
   };
   std::vector<Command> commands_;

@@ -1,0 +1,99 @@
+// zcswitch-cli: the command line of a running zcswitchd, over its control
+// socket.
+//
+//   zcswitch-cli [--socket=PATH] [--json] COMMAND...   runs one command
+//   zcswitch-cli [--socket=PATH] [--json]              a prompt: line editing,
+//                                                       history, TAB completion
+//
+// The daemon parses the commands (`help` lists them); this program only
+// carries words there and replies back. Exit codes: 0 ok, 1 the daemon
+// refused the command (its error, with the command list for an unknown
+// one, on stderr), 2 a usage error of zcswitch-cli or no daemon to talk to.
+#include <gflags/gflags.h>
+
+#include <clocale>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "lib/control/command_prompt.h"
+#include "lib/control/control_client.h"
+
+DEFINE_string(socket, "/run/zcswitch/zcswitch.sock",
+              "the daemon's control socket (zcswitchd --control_socket)");
+DEFINE_bool(json, false, "print replies as JSON, for scripts");
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitCommandFailed = 1;
+constexpr int kExitUsage = 2;
+
+constexpr char kUsage[] =
+    "usage: zcswitch-cli [--socket=PATH] [--json] [COMMAND...]\n"
+    "  runs COMMAND on a running zcswitchd, or gives a prompt without one;\n"
+    "  `zcswitch-cli help` lists the commands";
+
+// gflags exits with 1 on a flag it does not know, which here means "the
+// daemon refused the command"; unknown flags are caught first, as usage
+// errors.
+bool UnknownFlag(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") return false;
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
+    name = name.substr(0, name.find('='));
+    gflags::CommandLineFlagInfo info;
+    if (gflags::GetCommandLineFlagInfo(name.c_str(), &info)) continue;
+    if (name.starts_with("no") && gflags::GetCommandLineFlagInfo(name.c_str() + 2, &info) &&
+        info.type == "bool") {
+      continue;
+    }
+    std::fprintf(stderr, "zcswitch-cli: unknown flag %s\n%s\n", arg.c_str(), kUsage);
+    return true;
+  }
+  return false;
+}
+
+int Interactive(zcswitch::ControlClient& client) {
+  absl::StatusOr<zcswitch::CommandCompletion> commands = zcswitch::CommandsOf(client);
+  if (!commands.ok()) {
+    std::fprintf(stderr, "zcswitch-cli: %s\n", std::string(commands.status().message()).c_str());
+    return kExitUsage;
+  }
+  absl::StatusOr<std::unique_ptr<zcswitch::CommandPrompt>> prompt = zcswitch::CommandPrompt::Open(
+      &client, *std::move(commands),
+      {.program = "zcswitch-cli",
+       .json = FLAGS_json,
+       .history_file = zcswitch::DefaultHistoryFile()});
+  if (!prompt.ok()) {
+    std::fprintf(stderr, "zcswitch-cli: %s\n", std::string(prompt.status().message()).c_str());
+    return kExitUsage;
+  }
+  (*prompt)->Run();
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Multibyte characters typed at the prompt are decoded by the locale's
+  // rules.
+  std::setlocale(LC_CTYPE, "");
+  gflags::SetUsageMessage(kUsage);
+  gflags::SetVersionString("0.1");
+  if (UnknownFlag(argc, argv)) return kExitUsage;
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  std::vector<std::string> words(argv + 1, argv + argc);
+
+  zcswitch::ControlClient client(FLAGS_socket);
+  if (words.empty()) return Interactive(client);
+  absl::StatusOr<zcswitch::ControlReply> reply = client.Run(words);
+  if (!reply.ok()) {
+    std::fprintf(stderr, "zcswitch-cli: %s\n", std::string(reply.status().message()).c_str());
+    return kExitUsage;
+  }
+  zcswitch::PrintReply(*reply, FLAGS_json, stdout, stderr);
+  return reply->ok ? kExitOk : kExitCommandFailed;
+}
