@@ -57,6 +57,10 @@ absl::StatusOr<std::unique_ptr<LineEditor>> LineEditor::Open(Options options, FI
   el_set(le.el, EL_GETCFN, &LineEditor::ReadChar);
   el_set(le.el, EL_ADDFN, "zc-complete", "complete the command word", &LineEditor::CompleteWord);
   el_set(le.el, EL_BIND, "^I", "zc-complete", nullptr);
+  // libedit takes the terminal's signal keys off while editing; Ctrl-C would
+  // otherwise do nothing at all.
+  el_set(le.el, EL_ADDFN, "zc-abandon", "abandon the line", &LineEditor::AbandonLine);
+  el_set(le.el, EL_BIND, "^C", "zc-abandon", nullptr);
   // The user's ~/.editrc may rebind keys, as in every other libedit program.
   el_source(le.el, nullptr);
   return self;
@@ -124,6 +128,16 @@ int LineEditor::ReadChar(EditLine* el, wchar_t* wc) {
     if (r == static_cast<size_t>(-1)) *wc = static_cast<unsigned char>(c);
     return 1;
   }
+}
+
+unsigned char LineEditor::AbandonLine(EditLine* el, int /*ch*/) {
+  LineEditor* self = nullptr;
+  el_get(el, EL_CLIENTDATA, &self);
+  const LineInfo* li = el_line(el);
+  el_cursor(el, static_cast<int>(li->lastchar - li->cursor));
+  el_deletestr(el, static_cast<int>(li->lastchar - li->buffer));
+  std::fputs("^C\n", self->out_);
+  return CC_REDISPLAY;
 }
 
 // Whole words before the cursor select the commands; the word under the

@@ -2,7 +2,8 @@
 // bindings, a history that up-arrow recalls and that is kept in a file
 // across sessions (best effort: a file that cannot be read or written just
 // means no saved history), and TAB completion of the word before the cursor
-// from a Completer. Lines that are not typed at a terminal (a pipe) are read
+// from a Completer. Ctrl-C abandons the line being typed, as in a shell,
+// rather than interrupting the program. Lines that are not typed at a terminal (a pipe) are read
 // plainly, without prompt or echo.
 //
 // ReadLine() may block in one thread while Interrupt() is called from
@@ -55,6 +56,7 @@ class LineEditor {
   struct Libedit;
   LineEditor(Options options, FILE* in, FILE* out);
   static unsigned char CompleteWord(::editline* el, int ch);
+  static unsigned char AbandonLine(::editline* el, int ch);
   static int ReadChar(::editline* el, wchar_t* wc);
   static char* Prompt(::editline* el);
 
