@@ -242,7 +242,9 @@ absl::Status Daemon::Setup() {
   }
   ZC_RETURN_IF_ERROR(MakeEngines());
   for (const PortConfig& p : config_.ports) port_names_.push_back(p.name);
-  if (control_ != nullptr) AddFdbCommands(commands_, fdb_.get(), port_names_);
+  if (control_ != nullptr) {
+    AddFdbCommands(commands_, fdb_.get(), &l2switch_->vlans(), port_names_);
+  }
   for (auto& port : ports_) {
     ZC_RETURN_IF_ERROR(port->Start());
     std::fprintf(stderr, "zcswitchd: port %s: %s\n", port->name().c_str(),
