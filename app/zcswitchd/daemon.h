@@ -56,6 +56,8 @@ class Daemon {
   absl::Status MakeEngines();
   FwdEngine* EngineFor(FwdMode mode) const;
   void AddModeCommands();
+  void AddRunCommands();
+  size_t PortId(const Port& port) const;
   void Serve();
   void RefreshLinks();
   void MaintainFdb();
