@@ -78,7 +78,9 @@ void Dataplane::Run(Worker& worker) {
     uint64_t received = 0;
     FwdEngine* const engine = engine_.load(std::memory_order_acquire);
     for (const RxQueueRef& q : worker.queues) {
-      const uint16_t n = ports_[q.port]->Receive(q.queue, pkts, kBurst);
+      Port* const port = ports_[q.port];
+      if (!port->enabled()) continue;
+      const uint16_t n = port->Receive(q.queue, pkts, kBurst);
       if (n == 0) continue;
       engine->Forward(ctx, q.port, q.queue, pkts, n);
       received += n;
