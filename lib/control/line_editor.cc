@@ -57,8 +57,10 @@ absl::StatusOr<std::unique_ptr<LineEditor>> LineEditor::Open(Options options, FI
   el_set(le.el, EL_GETCFN, &LineEditor::ReadChar);
   el_set(le.el, EL_ADDFN, "zc-complete", "complete the command word", &LineEditor::CompleteWord);
   el_set(le.el, EL_BIND, "^I", "zc-complete", nullptr);
-  // libedit takes the terminal's signal keys off while editing; Ctrl-C would
-  // otherwise do nothing at all.
+  // Ctrl-C is a key while editing, not SIGINT: a slip of the finger at
+  // zcswitchd's prompt must not stop the switch, nor leave zcswitch-cli's
+  // terminal in editing mode.
+  el_set(le.el, EL_SETTY, "-d", "-isig", nullptr);
   el_set(le.el, EL_ADDFN, "zc-abandon", "abandon the line", &LineEditor::AbandonLine);
   el_set(le.el, EL_BIND, "^C", "zc-abandon", nullptr);
   // The user's ~/.editrc may rebind keys, as in every other libedit program.

@@ -66,5 +66,19 @@ TEST(CommandTableTest, HelpListsEveryCommandWithUsage) {
   EXPECT_THAT(help, HasSubstr("lcores"));
 }
 
+TEST(CommandTableTest, HelpReplyListsEveryCommandForClients) {
+  std::vector<std::string> log;
+  CommandTable t;
+  t.Add("help", "", "list", Recorder("help", log));
+  t.Add("show port stats", "[NAME|all]", "ports", Recorder("ports", log));
+  ASSERT_EQ(t.Commands().size(), 2u);
+  EXPECT_THAT(t.Commands()[1].words, ElementsAre("show", "port", "stats"));
+  const CommandReply reply = t.HelpReply();
+  EXPECT_EQ(reply.text, t.Help());
+  EXPECT_EQ(reply.data, nlohmann::json::parse(R"({"commands": [
+      {"words": ["help"], "usage": "", "help": "list"},
+      {"words": ["show", "port", "stats"], "usage": "[NAME|all]", "help": "ports"}]})"));
+}
+
 }  // namespace
 }  // namespace zcswitch

@@ -1,0 +1,418 @@
+"""zcswitch-cli against a running zcswitchd with real ports (net_pcap and
+net_null): every command the daemon lists in `help`, as text and as JSON;
+bad commands and bad flags; no daemon to talk to; the interactive prompt
+(completion, history, Ctrl-C, quit) and `zcswitchd -i`, through a
+pseudo-terminal."""
+import fcntl
+import json
+import os
+import select
+import signal
+import subprocess
+import termios
+import time
+import unittest
+
+from zctest import BIN, ZCSWITCHD, DaemonTestCase, pcaptool
+
+CLI = os.path.join(BIN, "zcswitch-cli")
+PROMPT = b"zcswitch> "
+STREAM_SRC = "02:00:00:00:00:0a"
+STREAM_DST = "02:00:00:00:00:99"
+STATIC_MAC = "02:00:00:00:00:42"
+
+# `stream` replays one unicast flow for ever (its source is learned, its
+# destination is a static entry on `sink`); `once` sends 8 broadcasts and
+# captures what is flooded to it.
+CONFIG = f"""
+eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
+forwarding: {{mode: l2switch, lcores: [1], pairs: [[stream, sink]]}}
+fdb:
+  static: [{{mac: "{STREAM_DST}", vlan: 0, port: sink}}]
+ports:
+  - {{name: stream, type: ethdev, devargs: "net_pcap0,rx_pcap=stream.pcap,infinite_rx=1"}}
+  - {{name: once, type: ethdev, devargs: "net_pcap1,rx_pcap=once.pcap,tx_pcap=once-out.pcap"}}
+  - {{name: sink, type: ethdev, devargs: "net_null0,no-rx=1"}}
+"""
+
+
+class Terminal:
+    """A process on a pseudo-terminal, its controlling terminal (Ctrl-C
+    would be SIGINT): what a person at a keyboard sees and types."""
+
+    def __init__(self, cmd, cwd, env):
+        self.master, slave = os.openpty()
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=slave, stdout=slave,
+                                     stderr=slave, start_new_session=True,
+                                     preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+        os.close(slave)
+        self.seen = b""  # everything read so far
+        self.unread = b""  # what expect() has not consumed yet
+
+    def type(self, keys):
+        os.write(self.master, keys.encode())
+
+    def _read(self, timeout):
+        r, _, _ = select.select([self.master], [], [], timeout)
+        if not r:
+            return False
+        try:
+            data = os.read(self.master, 65536)
+        except OSError:  # EIO: the process has closed the terminal
+            return False
+        self.seen += data
+        self.unread += data
+        return bool(data)
+
+    def expect(self, text, timeout=20):
+        """Waits for `text` (bytes) and returns the output up to its end."""
+        deadline = time.time() + timeout
+        while text not in self.unread:
+            left = deadline - time.time()
+            if left <= 0 or (not self._read(left) and self.proc.poll() is not None):
+                raise AssertionError(f"no {text!r} on the terminal; it shows:\n"
+                                     f"{self.unread.decode(errors='replace')}")
+        end = self.unread.index(text) + len(text)
+        out, self.unread = self.unread[:end], self.unread[end:]
+        return out
+
+    def prompt(self, timeout=20):
+        """Waits for the prompt and for libedit to be reading: it sets the
+        terminal's editing modes only then, and keys typed before are
+        handled by the terminal (echoed twice, Ctrl-C a signal)."""
+        out = self.expect(PROMPT, timeout)
+        deadline = time.time() + 5
+        while self.terminal_modes() & termios.ICANON:
+            if time.time() > deadline:
+                raise AssertionError("the prompt is shown but the terminal is not in editing mode")
+            time.sleep(0.01)
+        return out
+
+    def wait(self, timeout=30):
+        """The exit code, once the process has ended; reads what it printed."""
+        code = self.proc.wait(timeout=timeout)
+        while self._read(0.2):
+            pass
+        return code
+
+    def terminal_modes(self):
+        return termios.tcgetattr(self.master)[3]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
+
+
+class CliTestCase(DaemonTestCase):
+    def setUp(self):
+        super().setUp()
+        pcaptool("gen", f"--src={STREAM_SRC}", f"--dst={STREAM_DST}",
+                 f"{self.workdir}/stream.pcap", 64, 64)
+        pcaptool("gen", "--src=02:00:00:00:00:0b", "--dst=ff:ff:ff:ff:ff:ff",
+                 f"{self.workdir}/once.pcap", 8, 64)
+        self.config = self.write("zc.yaml", CONFIG)
+        # The prompt's history goes to $HOME/.zcswitch_history.
+        self.env = dict(os.environ, HOME=self.workdir, TERM="xterm")
+
+    def cli(self, *args, socket=None):
+        return subprocess.run([CLI, f"--socket={socket or self.d.control_path}", *args],
+                              capture_output=True, text=True, timeout=30, env=self.env)
+
+    def terminal(self, cmd):
+        t = Terminal(cmd, self.workdir, self.env)
+        self.addCleanup(t.close)
+        return t
+
+
+class OneShotTest(CliTestCase):
+    def setUp(self):
+        super().setUp()
+        self.d = self.start(self.config)
+        self.d.wait_ready()
+
+    def ok(self, *words):
+        """Runs a command as text and as JSON; returns (text, data)."""
+        text = self.cli(*words)
+        self.assertEqual(text.returncode, 0, text.stderr)
+        self.assertEqual(text.stderr, "")
+        js = self.cli("--json", *words)
+        self.assertEqual(js.returncode, 0, js.stderr)
+        return text.stdout, json.loads(js.stdout)
+
+    def refused(self, expected, *words):
+        r = self.cli(*words)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(r.stdout, "")
+        self.assertIn(expected, r.stderr)
+        return r.stderr
+
+    def ports(self):
+        return {p["name"]: p for p in json.loads(self.cli("--json", "show", "port", "stats").stdout)["ports"]}
+
+    def sink_growth(self, seconds=0.3):
+        before = self.ports()["sink"]["tx_packets"]
+        time.sleep(seconds)
+        return self.ports()["sink"]["tx_packets"] - before
+
+    # One check per command the daemon has; each leaves the daemon as it
+    # found it.
+
+    def check_help(self):
+        text, data = self.ok("help")
+        for c in data["commands"]:
+            self.assertIn(" ".join(c["words"]), text)
+            self.assertIn(c["help"], text)
+
+    def check_show_port_stats(self):
+        text, data = self.ok("show", "port", "stats")
+        header, *rows = text.splitlines()
+        self.assertEqual(header.split()[:4], ["port", "link", "rx-packets", "rx-bytes"])
+        self.assertEqual([r.split()[0] for r in rows], ["stream", "once", "sink"])
+        # Columns line up: every row as long as the header.
+        self.assertTrue(all(len(r) == len(header) for r in rows), text)
+        self.assertEqual([p["name"] for p in data["ports"]], ["stream", "once", "sink"])
+        self.assertEqual(self.ports()["once"]["rx_packets"], 8)
+        text, data = self.ok("show", "port", "stats", "sink")
+        self.assertEqual([p["name"] for p in data["ports"]], ["sink"])
+        self.assertEqual(len(text.splitlines()), 2, text)
+        self.assertGreater(self.sink_growth(), 0)
+
+    def check_show_lcore_stats(self):
+        text, data = self.ok("show", "lcore", "stats")
+        self.assertIn("cycles/pkt", text.splitlines()[0])
+        (lcore,) = data["lcores"]
+        self.assertEqual(lcore["lcore"], 1)
+        self.assertGreater(lcore["packets"], 0)
+        self.assertTrue(text.splitlines()[1].startswith("1 "), text)
+
+    def check_show_fwd(self):
+        self.assertEqual(self.ok("show", "fwd"), ("forwarding mode: l2switch\n", {"mode": "l2switch"}))
+
+    def check_set_fwd(self):
+        for mode in ("macswap", "io", "l2switch"):
+            r = self.cli("set", "fwd", mode)
+            self.assertEqual((r.returncode, r.stdout), (0, f"forwarding mode: {mode}\n"), r.stderr)
+            self.assertEqual(self.ok("show", "fwd")[1], {"mode": mode})
+        self.refused("usage: set fwd", "set", "fwd", "bogus")
+
+    def check_stop(self):
+        r = self.cli("stop")
+        self.assertEqual((r.returncode, r.stdout), (0, "forwarding stopped\n"), r.stderr)
+        self.refused("not forwarding", "stop")
+        self.assertEqual(self.sink_growth(), 0)
+        self.assertEqual(json.loads(self.cli("--json", "start").stdout), {"forwarding": True})
+        self.assertGreater(self.sink_growth(), 0)
+
+    def check_start(self):
+        self.assertEqual(json.loads(self.cli("--json", "stop").stdout), {"forwarding": False})
+        r = self.cli("start")
+        self.assertEqual((r.returncode, r.stdout), (0, "forwarding started\n"), r.stderr)
+        self.refused("already forwarding", "start")
+        self.assertGreater(self.sink_growth(), 0)
+
+    def check_port_stop(self):
+        r = self.cli("port", "stop", "sink")
+        self.assertEqual((r.returncode, r.stdout), (0, "port sink stopped\n"), r.stderr)
+        self.assertEqual(json.loads(self.cli("--json", "port", "start", "sink").stdout),
+                         {"port": "sink", "started": True})
+        self.refused("no port named \"nope\"", "port", "stop", "nope")
+
+    def check_port_start(self):
+        self.cli("port", "stop", "sink")
+        r = self.cli("port", "start", "sink")
+        self.assertEqual((r.returncode, r.stdout), (0, "port sink started\n"), r.stderr)
+        self.refused("port sink is started", "port", "start", "sink")
+        self.assertGreater(self.sink_growth(), 0)
+
+    def check_show_fdb(self):
+        # Learning is asynchronous: after an `fdb flush` the stream's source
+        # comes back within milliseconds.
+        deadline = time.time() + 5
+        while True:
+            text, data = self.ok("show", "fdb")
+            entries = {e["mac"]: e for e in data["entries"]}
+            if (STREAM_SRC in entries and STREAM_SRC in text) or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(entries[STREAM_SRC]["port"], "stream")
+        self.assertEqual(entries[STREAM_SRC]["type"], "learned")
+        self.assertEqual((entries[STREAM_DST]["port"], entries[STREAM_DST]["type"]),
+                         ("sink", "static"))
+        self.assertRegex(text, rf"{STREAM_SRC}\s+0\s+stream\s+learned")
+        self.assertRegex(text, rf"{STREAM_DST}\s+0\s+sink\s+static")
+
+    def check_fdb_add(self):
+        r = self.cli("fdb", "add", STATIC_MAC, "once")
+        self.assertEqual((r.returncode, r.stdout), (0, f"added {STATIC_MAC} vlan 0 -> once\n"),
+                         r.stderr)
+        entries = {e["mac"]: e for e in self.ok("show", "fdb")[1]["entries"]}
+        self.assertEqual((entries[STATIC_MAC]["port"], entries[STATIC_MAC]["type"]),
+                         ("once", "static"))
+        self.refused("usage: fdb add", "fdb", "add", "not-a-mac", "once")
+        self.assertEqual(json.loads(self.cli("--json", "fdb", "del", STATIC_MAC).stdout),
+                         {"mac": STATIC_MAC, "vlan": 0})
+
+    def check_fdb_del(self):
+        self.cli("fdb", "add", STATIC_MAC, "once")
+        r = self.cli("fdb", "del", STATIC_MAC)
+        self.assertEqual((r.returncode, r.stdout), (0, f"removed {STATIC_MAC} vlan 0\n"), r.stderr)
+        self.assertNotIn(STATIC_MAC, self.cli("show", "fdb").stdout)
+        self.refused("no FDB entry", "fdb", "del", STATIC_MAC)
+
+    def check_fdb_flush(self):
+        r = self.cli("--json", "fdb", "flush")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertGreaterEqual(json.loads(r.stdout)["removed"], 1)  # the stream's source
+        r = self.cli("fdb", "flush")
+        self.assertRegex(r.stdout, r"^removed \d+ learned entries\n$")
+
+    CHECKS = {
+        "help": check_help,
+        "show port stats": check_show_port_stats,
+        "show lcore stats": check_show_lcore_stats,
+        "show fwd": check_show_fwd,
+        "set fwd": check_set_fwd,
+        "stop": check_stop,
+        "start": check_start,
+        "port stop": check_port_stop,
+        "port start": check_port_start,
+        "show fdb": check_show_fdb,
+        "fdb add": check_fdb_add,
+        "fdb del": check_fdb_del,
+        "fdb flush": check_fdb_flush,
+        "shutdown": None,  # test_shutdown
+    }
+
+    def test_every_command(self):
+        commands = [" ".join(c["words"]) for c in self.ok("help")[1]["commands"]]
+        unchecked = [c for c in commands if c not in self.CHECKS]
+        self.assertEqual(unchecked, [], "commands without a check in test_cli.py")
+        for c in commands:
+            with self.subTest(command=c):
+                if self.CHECKS.get(c) is not None:
+                    self.CHECKS[c](self)
+        self.assertEqual(self.d.stop(), 0, self.d.stderr())
+
+    def test_shutdown(self):
+        r = self.cli("shutdown")
+        self.assertEqual((r.returncode, r.stdout), (0, "shutting down\n"), r.stderr)
+        self.assertEqual(self.d.proc.wait(timeout=30), 0, self.d.stderr())
+        self.assertIn("Final port statistics", self.d.stdout())
+
+    def test_bad_commands_exit_1_with_usage_and_the_daemon_carries_on(self):
+        for words in (["frobnicate"], ["show"], ["show", "ports"]):
+            err = self.refused(f"unknown command \"{' '.join(words)}\"", *words)
+            # The usage text: every command with its arguments.
+            self.assertIn("show port stats [NAME|all]", err)
+            self.assertIn("set fwd l2switch|io|macswap", err)
+        self.refused("usage: show fwd", "show", "fwd", "extra")
+        self.refused("no port named", "show", "port", "stats", "nope")
+        r = self.cli("--json", "frobnicate")
+        self.assertEqual((r.returncode, r.stdout), (1, ""))
+        self.assertIn("unknown command", r.stderr)
+        self.assertGreater(self.sink_growth(), 0)  # still forwarding
+        self.assertEqual(self.cli("show", "fwd").returncode, 0)  # still answering
+
+    def test_usage_errors_exit_2(self):
+        r = self.cli("--frobnicate", "help")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown flag --frobnicate", r.stderr)
+        self.assertIn("usage: zcswitch-cli", r.stderr)
+
+    def test_no_daemon_exits_2_naming_the_socket(self):
+        missing = os.path.join(self.workdir, "missing.sock")
+        for args in (["help"], []):  # one command, and the prompt
+            r = self.cli(*args, socket=missing)
+            self.assertEqual(r.returncode, 2, r)
+            self.assertIn(f"cannot connect to {missing}", r.stderr)
+            self.assertIn("is zcswitchd running?", r.stderr)
+
+
+class InteractiveTest(CliTestCase):
+    def test_prompt_completes_recalls_and_quits(self):
+        self.d = self.start(self.config)
+        self.d.wait_ready()
+        t = self.terminal([CLI, f"--socket={self.d.control_path}"])
+        t.prompt()
+        # TAB completes a unique word ("lc" -> "lcore ", "st" -> "stats "):
+        # without it the daemon would get "show lc st" and refuse it.
+        t.type("show lc\tst\t\r")
+        self.assertIn(b"cycles/pkt", t.prompt())
+        # Where the candidates differ at once, TAB lists them.
+        t.type("show f\t")
+        t.expect(b"fdb  fwd")
+        t.prompt()  # shown again below the list, with "show f"
+        t.type("wd\r")
+        self.assertIn(b"forwarding mode: l2switch", t.prompt())
+        # Up-arrow twice: the command before last.
+        t.type("\x1b[A\x1b[A\r")
+        self.assertIn(b"cycles/pkt", t.prompt())
+        # A failing command prints its error; the prompt goes on.
+        t.type("frobnicate\r")
+        self.assertIn(b"unknown command \"frobnicate\"", t.prompt())
+        # Ctrl-C abandons the line: "show" is not sent, and "quit" is a line of its own.
+        t.type("show\x03")
+        t.prompt()
+        t.type("quit\r")
+        self.assertEqual(t.wait(), 0, t.seen)
+        with open(os.path.join(self.workdir, ".zcswitch_history")) as f:
+            history = f.read()
+        self.assertIn("show\\040lcore\\040stats", history)  # libedit's escaping of spaces
+        self.assertEqual(self.d.stop(), 0)
+
+    def test_json_prompt_and_end_of_input(self):
+        self.d = self.start(self.config)
+        self.d.wait_ready()
+        t = self.terminal([CLI, f"--socket={self.d.control_path}", "--json"])
+        t.prompt()
+        t.type("show fwd\r")
+        self.assertIn(b'"mode": "l2switch"', t.prompt())
+        t.type("\x04")  # Ctrl-D
+        self.assertEqual(t.wait(), 0, t.seen)
+        self.assertEqual(self.d.stop(), 0)
+
+
+class DaemonPromptTest(CliTestCase):
+    def daemon_terminal(self):
+        sock = os.path.join(self.workdir, "zcswitch.sock")
+        prefix = f"zccli{os.getpid()}_{int(time.time() * 1000) % 100000}"
+        t = self.terminal([ZCSWITCHD, "-i", f"--config={self.config}",
+                           "--metrics_address=127.0.0.1:0", f"--control_socket={sock}", "--",
+                           f"--file-prefix={prefix}"])
+        self.assertIn(b"zcswitchd: forwarding", t.prompt(timeout=60))
+        return t
+
+    def test_quit_stops_the_daemon(self):
+        t = self.daemon_terminal()
+        t.type("show port stats\r")
+        out = t.prompt()
+        self.assertIn(b"tx-packets", out)
+        self.assertIn(b"sink", out)
+        # Ctrl-C abandons the line and leaves the switch running.
+        t.type("show por\x03")
+        t.prompt()
+        t.type("show fwd\r")
+        self.assertIn(b"forwarding mode: l2switch", t.prompt())
+        t.type("quit\r")
+        self.assertEqual(t.wait(), 0, t.seen)
+        self.assertIn(b"shutdown command, stopping", t.unread)
+        self.assertIn(b"Final port statistics", t.unread)
+
+    def test_sigterm_at_the_prompt_ends_it_and_restores_the_terminal(self):
+        t = self.daemon_terminal()
+        self.assertFalse(t.terminal_modes() & termios.ICANON)  # libedit is editing
+        t.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(t.wait(), 0, t.seen)
+        self.assertIn(b"Final port statistics", t.unread)
+        self.assertTrue(t.terminal_modes() & termios.ICANON)
+
+    def test_needs_a_control_socket(self):
+        r = self.run_daemon(["-i", f"--config={self.config}", "--control_socket="])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("-i needs --control_socket", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
