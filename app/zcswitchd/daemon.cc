@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "drivers/ethdev/ethdev_port.h"
+#include "app/zcswitchd/vhost_info.h"
 #include "drivers/vhost_user/vhost_user_port.h"
 #include "lib/base/status_macros.h"
 #include "lib/control/stats_commands.h"
@@ -165,18 +166,21 @@ void Daemon::AddRunCommands() {
                   dataplane_->Stop();
                   return CommandReply{{{"forwarding", false}}, "forwarding stopped\n"};
                 });
-  auto find_port = [this](absl::Span<const std::string> args,
-                          absl::string_view usage) -> absl::StatusOr<Port*> {
-    if (args.size() != 1) return absl::InvalidArgumentError(absl::StrCat("usage: ", usage));
-    for (auto& port : ports_) {
-      if (port->name() == args[0]) return port.get();
-    }
-    return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
-  };
+  commands_.Add("show vhost", "NAME",
+                "a vhost-user port's connection, features, vrings and memory regions",
+                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                  ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, "show vhost NAME"));
+                  const auto* vhost = dynamic_cast<const VhostUserPort*>(port);
+                  if (vhost == nullptr) {
+                    return absl::InvalidArgumentError(
+                        absl::StrFormat("port %s is not a vhost-user port", args[0]));
+                  }
+                  return VhostInfo(*vhost);
+                });
   commands_.Add(
       "port stop", "NAME", "stop a port: not polled, traffic to it dropped as link_down",
-      [this, find_port](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-        ZC_ASSIGN_OR_RETURN(Port * port, find_port(args, "port stop NAME"));
+      [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+        ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, "port stop NAME"));
         if (!port->enabled()) {
           return absl::FailedPreconditionError(absl::StrFormat("port %s is stopped", args[0]));
         }
@@ -191,8 +195,8 @@ void Daemon::AddRunCommands() {
       });
   commands_.Add(
       "port start", "NAME", "start a stopped port",
-      [this, find_port](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-        ZC_ASSIGN_OR_RETURN(Port * port, find_port(args, "port start NAME"));
+      [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+        ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, "port start NAME"));
         if (port->enabled()) {
           return absl::FailedPreconditionError(absl::StrFormat("port %s is started", args[0]));
         }
@@ -201,6 +205,15 @@ void Daemon::AddRunCommands() {
         return CommandReply{{{"port", args[0]}, {"started", true}},
                             absl::StrFormat("port %s started\n", args[0])};
       });
+}
+
+absl::StatusOr<Port*> Daemon::FindPort(absl::Span<const std::string> args,
+                                       absl::string_view usage) const {
+  if (args.size() != 1) return absl::InvalidArgumentError(absl::StrCat("usage: ", usage));
+  for (const auto& port : ports_) {
+    if (port->name() == args[0]) return port.get();
+  }
+  return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
 }
 
 size_t Daemon::PortId(const Port& port) const {

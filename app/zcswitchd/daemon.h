@@ -65,6 +65,9 @@ class Daemon {
   void AddModeCommands();
   void AddRunCommands();
   size_t PortId(const Port& port) const;
+  // The port named by the one argument in `args`; `usage` for anything else.
+  absl::StatusOr<Port*> FindPort(absl::Span<const std::string> args,
+                                 absl::string_view usage) const;
   void Serve();
   void RefreshLinks();
   void MaintainFdb();
