@@ -23,7 +23,8 @@ STATIC_MAC = "02:00:00:00:00:42"
 
 # `stream` replays one unicast flow for ever (its source is learned, its
 # destination is a static entry on `sink`); `once` sends 8 broadcasts and
-# captures what is flooded to it.
+# captures what is flooded to it; `vm` is a vhost-user port no front-end
+# has connected to.
 CONFIG = f"""
 eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
 forwarding: {{mode: l2switch, lcores: [1], pairs: [[stream, sink]]}}
@@ -33,6 +34,7 @@ ports:
   - {{name: stream, type: ethdev, devargs: "net_pcap0,rx_pcap=stream.pcap,infinite_rx=1"}}
   - {{name: once, type: ethdev, devargs: "net_pcap1,rx_pcap=once.pcap,tx_pcap=once-out.pcap"}}
   - {{name: sink, type: ethdev, devargs: "net_null0,no-rx=1"}}
+  - {{name: vm, type: vhost-user, socket: vm.sock, mode: server}}
 """
 
 
@@ -167,12 +169,13 @@ class OneShotTest(CliTestCase):
 
     def check_show_port_stats(self):
         text, data = self.ok("show", "port", "stats")
-        header, *rows = text.splitlines()
+        # The table, then drops by reason for ports that have any (vm: link_down).
+        header, *rows = text.splitlines()[:5]
         self.assertEqual(header.split()[:4], ["port", "link", "rx-packets", "rx-bytes"])
-        self.assertEqual([r.split()[0] for r in rows], ["stream", "once", "sink"])
+        self.assertEqual([r.split()[0] for r in rows], ["stream", "once", "sink", "vm"])
         # Columns line up: every row as long as the header.
         self.assertTrue(all(len(r) == len(header) for r in rows), text)
-        self.assertEqual([p["name"] for p in data["ports"]], ["stream", "once", "sink"])
+        self.assertEqual([p["name"] for p in data["ports"]], ["stream", "once", "sink", "vm"])
         self.assertEqual(self.ports()["once"]["rx_packets"], 8)
         text, data = self.ok("show", "port", "stats", "sink")
         self.assertEqual([p["name"] for p in data["ports"]], ["sink"])
@@ -226,6 +229,14 @@ class OneShotTest(CliTestCase):
         self.refused("port sink is started", "port", "start", "sink")
         self.assertGreater(self.sink_growth(), 0)
 
+    def check_show_vhost(self):
+        text, data = self.ok("show", "vhost", "vm")
+        self.assertEqual((data["port"], data["mode"], data["connected"]), ("vm", "server", False))
+        self.assertTrue(data["socket"].endswith("vm.sock"), data)
+        self.assertIn("port vm: vhost-user server on", text)
+        self.assertIn("no front-end", text)
+        self.refused("port sink is not a vhost-user port", "show", "vhost", "sink")
+
     def check_show_fdb(self):
         # Learning is asynchronous: after an `fdb flush` the stream's source
         # comes back within milliseconds.
@@ -278,6 +289,7 @@ class OneShotTest(CliTestCase):
         "start": check_start,
         "port stop": check_port_stop,
         "port start": check_port_start,
+        "show vhost": check_show_vhost,
         "show fdb": check_show_fdb,
         "fdb add": check_fdb_add,
         "fdb del": check_fdb_del,
