@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "drivers/ethdev/ethdev_port.h"
+#include "app/zcswitchd/vhost_info.h"
 #include "drivers/vhost_user/vhost_user_port.h"
 #include "lib/base/status_macros.h"
 #include "lib/control/stats_commands.h"
@@ -160,6 +161,84 @@ FwdEngine* Daemon::EngineFor(FwdMode mode) const {
   return nullptr;
 }
 
+// testpmd's words: `start` and `stop` forwarding; `port start|stop NAME`.
+void Daemon::AddRunCommands() {
+  commands_.Add("start", "", "start forwarding (after stop)",
+                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                  if (!args.empty()) return absl::InvalidArgumentError("usage: start");
+                  if (dataplane_ == nullptr) return absl::UnavailableError("not set up yet");
+                  if (dataplane_->running()) {
+                    return absl::FailedPreconditionError("already forwarding");
+                  }
+                  ZC_RETURN_IF_ERROR(dataplane_->Start());
+                  return CommandReply{{{"forwarding", true}}, "forwarding started\n"};
+                });
+  commands_.Add("stop", "", "stop forwarding: the lcores stop polling; ports stay up",
+                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                  if (!args.empty()) return absl::InvalidArgumentError("usage: stop");
+                  if (dataplane_ == nullptr || !dataplane_->running()) {
+                    return absl::FailedPreconditionError("not forwarding");
+                  }
+                  dataplane_->Stop();
+                  return CommandReply{{{"forwarding", false}}, "forwarding stopped\n"};
+                });
+  commands_.Add("show vhost", "NAME",
+                "a vhost-user port's connection, features, vrings and memory regions",
+                [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                  ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, "show vhost NAME"));
+                  const auto* vhost = dynamic_cast<const VhostUserPort*>(port);
+                  if (vhost == nullptr) {
+                    return absl::InvalidArgumentError(
+                        absl::StrFormat("port %s is not a vhost-user port", args[0]));
+                  }
+                  return VhostInfo(*vhost);
+                });
+  commands_.Add(
+      "port stop", "NAME", "stop a port: not polled, traffic to it dropped as link_down",
+      [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+        ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, "port stop NAME"));
+        if (!port->enabled()) {
+          return absl::FailedPreconditionError(absl::StrFormat("port %s is stopped", args[0]));
+        }
+        port->set_enabled(false);
+        // No lcore is inside the port once every lcore has been quiescent.
+        quiescence_->Synchronize();
+        port->Stop();
+        port->RefreshLink();
+        fdb_->FlushPort(static_cast<uint16_t>(PortId(*port)));
+        return CommandReply{{{"port", args[0]}, {"started", false}},
+                            absl::StrFormat("port %s stopped\n", args[0])};
+      });
+  commands_.Add(
+      "port start", "NAME", "start a stopped port",
+      [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+        ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, "port start NAME"));
+        if (port->enabled()) {
+          return absl::FailedPreconditionError(absl::StrFormat("port %s is started", args[0]));
+        }
+        ZC_RETURN_IF_ERROR(port->Start());
+        port->set_enabled(true);
+        return CommandReply{{{"port", args[0]}, {"started", true}},
+                            absl::StrFormat("port %s started\n", args[0])};
+      });
+}
+
+absl::StatusOr<Port*> Daemon::FindPort(absl::Span<const std::string> args,
+                                       absl::string_view usage) const {
+  if (args.size() != 1) return absl::InvalidArgumentError(absl::StrCat("usage: ", usage));
+  for (const auto& port : ports_) {
+    if (port->name() == args[0]) return port.get();
+  }
+  return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
+}
+
+size_t Daemon::PortId(const Port& port) const {
+  for (size_t i = 0; i < ports_.size(); ++i) {
+    if (ports_[i].get() == &port) return i;
+  }
+  return ports_.size();
+}
+
 // testpmd's words: `set fwd MODE`, `show fwd`.
 void Daemon::AddModeCommands() {
   commands_.Add("set fwd", "l2switch|io|macswap", "switch the forwarding mode while running",
@@ -195,6 +274,7 @@ absl::Status Daemon::ClaimSockets() {
                   });
     AddStatsCommands(commands_, [this] { return Snapshot(SnapshotDepth::kFull); });
     AddModeCommands();
+    AddRunCommands();
     commands_.Add("shutdown", "", "stop forwarding and exit (as SIGTERM does)",
                   [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
                     if (!args.empty()) return absl::InvalidArgumentError("usage: shutdown");
@@ -262,7 +342,9 @@ absl::Status Daemon::Setup() {
   }
   ZC_RETURN_IF_ERROR(MakeEngines());
   for (const PortConfig& p : config_.ports) port_names_.push_back(p.name);
-  if (control_ != nullptr) AddFdbCommands(commands_, fdb_.get(), port_names_);
+  if (control_ != nullptr) {
+    AddFdbCommands(commands_, fdb_.get(), &l2switch_->vlans(), port_names_);
+  }
   for (auto& port : ports_) {
     ZC_RETURN_IF_ERROR(port->Start());
     std::fprintf(stderr, "zcswitchd: port %s: %s\n", port->name().c_str(),

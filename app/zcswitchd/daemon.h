@@ -25,6 +25,7 @@
 #include "lib/metrics/metrics_exposer.h"
 #include "lib/switch/fdb.h"
 #include "lib/switch/fwd_engine.h"
+#include "lib/switch/fwd_l2switch.h"
 #include "lib/switch/port.h"
 
 namespace zcswitch {
@@ -56,6 +57,11 @@ class Daemon {
   absl::Status MakeEngines();
   FwdEngine* EngineFor(FwdMode mode) const;
   void AddModeCommands();
+  void AddRunCommands();
+  size_t PortId(const Port& port) const;
+  // The port named by the one argument in `args`; `usage` for anything else.
+  absl::StatusOr<Port*> FindPort(absl::Span<const std::string> args,
+                                 absl::string_view usage) const;
   void Serve();
   void RefreshLinks();
   void MaintainFdb();
@@ -76,7 +82,7 @@ class Daemon {
   std::vector<std::string> port_names_;  // index = port id
   std::unique_ptr<Fdb> fdb_;
   // Every mode's engine, built at start so that switching is instant.
-  std::unique_ptr<FwdEngine> l2switch_;
+  std::unique_ptr<L2SwitchEngine> l2switch_;
   std::unique_ptr<FwdEngine> io_;
   std::unique_ptr<FwdEngine> macswap_;
   FwdMode mode_ = FwdMode::kL2Switch;

@@ -48,6 +48,13 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
                                                                Quiescence* quiescence);
   ~VhostUserPort() override;
 
+  // Control thread: the protocol state, for `show vhost`.
+  const VhostUserDevice& device() const { return device_; }
+  const std::string& socket_path() const { return socket_path_; }
+  bool client() const { return client_; }
+  bool connected() const { return conn_fd_ >= 0; }
+  uint16_t queue_pairs() const { return queue_pairs_; }
+
   absl::string_view type_name() const override { return "vhost-user"; }
   std::string Describe() const override;
   absl::Status Start() override { return absl::OkStatus(); }

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "lib/control/mac_addr.h"
 
@@ -30,6 +31,31 @@ std::string PortName(const std::vector<std::string>& names, uint16_t port) {
   return port < names.size() ? names[port] : absl::StrCat("#", port);
 }
 
+// The MAC and VLAN of `fdb add|del MAC [vlan N] ...`; `args` loses them.
+absl::StatusOr<std::pair<rte_ether_addr, uint16_t>> ParseMacVlan(
+    absl::Span<const std::string>& args) {
+  if (args.empty()) return absl::InvalidArgumentError("a MAC address is missing");
+  const std::optional<MacAddr> mac = MacAddr::Parse(args[0]);
+  if (!mac || mac->IsMulticast() || mac->IsZero()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("\"%s\" is not a unicast MAC address", args[0]));
+  }
+  rte_ether_addr addr;
+  std::copy(mac->bytes.begin(), mac->bytes.end(), addr.addr_bytes);
+  args.remove_prefix(1);
+  uint16_t vlan = kUntaggedVlan;
+  if (!args.empty() && args[0] == "vlan") {
+    int v = -1;
+    if (args.size() < 2 || !absl::SimpleAtoi(args[1], &v) || v < 1 || v > kMaxVlan) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("vlan needs a number from 1 to %d", kMaxVlan));
+    }
+    vlan = static_cast<uint16_t>(v);
+    args.remove_prefix(2);
+  }
+  return std::make_pair(addr, vlan);
+}
+
 }  // namespace
 
 std::string FormatFdb(const Fdb& fdb, const std::vector<std::string>& port_names) {
@@ -46,7 +72,55 @@ std::string FormatFdb(const Fdb& fdb, const std::vector<std::string>& port_names
   return out;
 }
 
-void AddFdbCommands(CommandTable& table, const Fdb* fdb, std::vector<std::string> port_names) {
+void AddFdbCommands(CommandTable& table, Fdb* fdb, const VlanMap* vlans,
+                    std::vector<std::string> port_names) {
+  table.Add("fdb add", "MAC [vlan N] PORT", "add a static FDB entry (never aged, never moved)",
+            [fdb, vlans, port_names](
+                absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+              constexpr absl::string_view kUsage = "usage: fdb add MAC [vlan N] PORT";
+              absl::StatusOr<std::pair<rte_ether_addr, uint16_t>> key = ParseMacVlan(args);
+              if (!key.ok() || args.size() != 1) {
+                return absl::InvalidArgumentError(absl::StrCat(
+                    key.ok() ? "" : absl::StrCat(key.status().message(), "; "), kUsage));
+              }
+              const auto port = std::find(port_names.begin(), port_names.end(), args[0]);
+              if (port == port_names.end()) {
+                return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
+              }
+              const auto id = static_cast<uint16_t>(port - port_names.begin());
+              const auto [mac, vlan] = *key;
+              if (!vlans->port(id).Carries(vlan)) {
+                return absl::InvalidArgumentError(
+                    absl::StrFormat("port %s does not carry VLAN %d", args[0], vlan));
+              }
+              if (absl::Status s = fdb->AddStatic(mac, vlan, id); !s.ok()) return s;
+              return CommandReply{{{"mac", MacText(mac)}, {"vlan", vlan}, {"port", args[0]}},
+                                  absl::StrFormat("added %s vlan %d -> %s\n", MacText(mac), vlan,
+                                                  args[0])};
+            });
+  table.Add("fdb del", "MAC [vlan N]", "remove an FDB entry, static or learned",
+            [fdb](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+              constexpr absl::string_view kUsage = "usage: fdb del MAC [vlan N]";
+              absl::StatusOr<std::pair<rte_ether_addr, uint16_t>> key = ParseMacVlan(args);
+              if (!key.ok() || !args.empty()) {
+                return absl::InvalidArgumentError(absl::StrCat(
+                    key.ok() ? "" : absl::StrCat(key.status().message(), "; "), kUsage));
+              }
+              const auto [mac, vlan] = *key;
+              if (!fdb->Remove(mac, vlan).ok()) {
+                return absl::NotFoundError(
+                    absl::StrFormat("no FDB entry for %s in VLAN %d", MacText(mac), vlan));
+              }
+              return CommandReply{{{"mac", MacText(mac)}, {"vlan", vlan}},
+                                  absl::StrFormat("removed %s vlan %d\n", MacText(mac), vlan)};
+            });
+  table.Add("fdb flush", "", "remove every learned FDB entry (static ones stay)",
+            [fdb](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+              if (!args.empty()) return absl::InvalidArgumentError("usage: fdb flush");
+              const size_t n = fdb->FlushLearned();
+              return CommandReply{{{"removed", n}},
+                                  absl::StrFormat("removed %d learned entries\n", n)};
+            });
   table.Add("show fdb", "", "the forwarding database: MAC, VLAN, port, static or learned, age",
             [fdb, port_names](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
               if (!args.empty()) return absl::InvalidArgumentError("usage: show fdb");

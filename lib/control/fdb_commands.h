@@ -1,6 +1,10 @@
-// The FDB as people and scripts see it: `show fdb` replies with every entry
-// (MAC, VLAN, port name, static or learned, age) and the FDB's counters, as
-// JSON and as an aligned table, sorted by VLAN, then MAC.
+// The FDB as people and scripts see it and change it:
+//   show fdb                    every entry (MAC, VLAN, port name, static or
+//                               learned, age) and the FDB's counters, sorted
+//                               by VLAN, then MAC
+//   fdb add MAC [vlan N] PORT   a static entry, in a VLAN the port carries
+//   fdb del MAC [vlan N]        removes an entry, static or learned
+//   fdb flush                   removes every learned entry
 #ifndef ZCSWITCH_LIB_CONTROL_FDB_COMMANDS_H_
 #define ZCSWITCH_LIB_CONTROL_FDB_COMMANDS_H_
 
@@ -9,15 +13,17 @@
 
 #include "lib/control/command_table.h"
 #include "lib/switch/fdb.h"
+#include "lib/switch/vlan.h"
 
 namespace zcswitch {
 
 // The table text of `fdb`'s entries; `port_names` is indexed by port id.
 std::string FormatFdb(const Fdb& fdb, const std::vector<std::string>& port_names);
 
-// `fdb` and `port_names` must outlive `table`; commands run on the control
-// thread, which is the FDB's writer.
-void AddFdbCommands(CommandTable& table, const Fdb* fdb, std::vector<std::string> port_names);
+// `fdb` and `vlans` must outlive `table`; `port_names` and `vlans` are
+// indexed by port id. Commands run on the control thread, the FDB's writer.
+void AddFdbCommands(CommandTable& table, Fdb* fdb, const VlanMap* vlans,
+                    std::vector<std::string> port_names);
 
 }  // namespace zcswitch
 

@@ -81,7 +81,9 @@ void Dataplane::Run(Worker& worker) {
     FwdEngine* const engine = engine_.load(std::memory_order_acquire);
     for (size_t i = 0; i < worker.queues.size(); ++i) {
       const RxQueueRef& q = worker.queues[i];
-      const uint16_t n = ports_[q.port]->Receive(q.queue, pkts, kBurst);
+      Port* const port = ports_[q.port];
+      if (!port->enabled()) continue;
+      const uint16_t n = port->Receive(q.queue, pkts, kBurst);
       if (n == 0) continue;
       engine->Forward(ctx, q.port, q.queue, pkts, n);
       received += n;

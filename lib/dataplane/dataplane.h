@@ -38,7 +38,9 @@ class Dataplane {
   // Launches the loops. Every port must have a TX queue per lcore.
   absl::Status Start();
   // Asks the loops to finish their iteration and waits until they have.
+  // Start() may launch them again.
   void Stop();
+  bool running() const { return launched_; }
   // Control thread: every burst from now on goes to `engine`. Returns once
   // no lcore is still inside the previous one, which the caller may then
   // destroy or reuse.

@@ -175,9 +175,19 @@ void Fdb::ForEach(absl::FunctionRef<void(uint64_t key, uintptr_t data, int32_t p
 }
 
 size_t Fdb::FlushPort(uint16_t port) {
+  return FlushLearnedIf([port](uint16_t p) { return p == port; });
+}
+
+size_t Fdb::FlushLearned() {
+  return FlushLearnedIf([](uint16_t) { return true; });
+}
+
+size_t Fdb::FlushLearnedIf(absl::FunctionRef<bool(uint16_t port)> doomed_port) {
   std::vector<uint64_t> doomed;
   ForEach([&](uint64_t key, uintptr_t data, int32_t) {
-    if (!(data & kStaticBit) && (data & kPortMask) == port) doomed.push_back(key);
+    if (!(data & kStaticBit) && doomed_port(static_cast<uint16_t>(data & kPortMask))) {
+      doomed.push_back(key);
+    }
   });
   Delete(doomed);
   return doomed.size();

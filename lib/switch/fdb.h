@@ -85,6 +85,8 @@ class Fdb {
   // Removes every learned entry pointing at `port` (its link went down, or it
   // is going away); returns how many.
   size_t FlushPort(uint16_t port);
+  // Removes every learned entry; static ones stay. Returns how many.
+  size_t FlushLearned();
   // Learns what the lcores asked for, and ages out learned entries not seen
   // for aging_s. Call it often (every few milliseconds).
   void Maintain(uint32_t now_s);
@@ -101,6 +103,8 @@ class Fdb {
   void Apply(const LearnRequest& request);
   void Age();
   void Delete(absl::Span<const uint64_t> keys);
+  // Removes the learned entries `doomed(port)` picks; returns how many.
+  size_t FlushLearnedIf(absl::FunctionRef<bool(uint16_t port)> doomed);
   // Calls f(key, data, slot) for every entry. Writer only.
   void ForEach(absl::FunctionRef<void(uint64_t key, uintptr_t data, int32_t pos)> f) const;
   void CountEntries(int64_t delta) {

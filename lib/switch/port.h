@@ -77,7 +77,14 @@ class Port {
     return sent;
   }
 
-  bool link_up() const { return link_up_.load(std::memory_order_relaxed); }
+  // The link as the data path sees it: down while the port is stopped.
+  bool link_up() const {
+    return enabled_.load(std::memory_order_relaxed) && link_up_.load(std::memory_order_relaxed);
+  }
+  // Whether the data path polls and sends to the port (`port stop` clears
+  // it). Control thread: clear it, then wait for quiescence before Stop().
+  bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
+  void set_enabled(bool enabled) { enabled_.store(enabled, std::memory_order_relaxed); }
   // Data path: the transmit offloads (TxOffloadCaps) the port does itself;
   // SendBurst does the others in software before handing packets over.
   uint32_t tx_offloads() const { return tx_offloads_.load(std::memory_order_relaxed); }
@@ -104,6 +111,7 @@ class Port {
   std::string name_;
   PortStats stats_;
   std::atomic<bool> link_up_{false};
+  std::atomic<bool> enabled_{true};
   std::atomic<uint32_t> tx_offloads_{0};
 };
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -275,6 +276,33 @@ absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::Dispatch(
     default:
       return absl::UnimplementedError("not supported by zcswitch");
   }
+}
+
+std::vector<std::string> FeatureNames(uint64_t features) {
+  static constexpr std::pair<uint64_t, const char*> kNames[] = {
+      {kVirtioNetFCsum, "CSUM"},
+      {kVirtioNetFGuestCsum, "GUEST_CSUM"},
+      {kVirtioNetFGuestTso4, "GUEST_TSO4"},
+      {kVirtioNetFGuestTso6, "GUEST_TSO6"},
+      {kVirtioNetFHostTso4, "HOST_TSO4"},
+      {kVirtioNetFHostTso6, "HOST_TSO6"},
+      {kVirtioNetFMrgRxbuf, "MRG_RXBUF"},
+      {kVirtioNetFMq, "MQ"},
+      {kVirtioRingFIndirectDesc, "INDIRECT_DESC"},
+      {kVirtioRingFEventIdx, "EVENT_IDX"},
+      {kVhostUserFProtocolFeatures, "PROTOCOL_FEATURES"},
+      {kVirtioFVersion1, "VERSION_1"},
+      {kVirtioFInOrder, "IN_ORDER"},
+  };
+  std::vector<std::string> names;
+  for (int bit = 0; bit < 64; ++bit) {
+    const uint64_t mask = uint64_t{1} << bit;
+    if (!(features & mask)) continue;
+    const auto* known = std::find_if(std::begin(kNames), std::end(kNames),
+                                     [mask](const auto& n) { return n.first == mask; });
+    names.push_back(known != std::end(kNames) ? known->second : absl::StrCat("bit ", bit));
+  }
+  return names;
 }
 
 }  // namespace zcswitch

@@ -41,6 +41,10 @@ inline constexpr uint64_t kVirtioFInOrder = 1ull << 35;
 inline constexpr uint64_t kProtocolFMq = 1ull << 0;
 inline constexpr uint64_t kProtocolFReplyAck = 1ull << 3;
 
+// The names of the feature bits above that `features` has, lowest bit first;
+// a bit without a name here appears as "bit N".
+std::vector<std::string> FeatureNames(uint64_t features);
+
 // A vring as the front-end configured it.
 struct VringConfig {
   uint16_t size = 0;
@@ -82,6 +86,8 @@ class VhostUserDevice {
   // The features offered to front-ends.
   uint64_t offered_features() const { return offered_features_; }
   uint64_t features() const { return features_; }
+  uint64_t protocol_features() const { return protocol_features_; }
+  const VringConfig& vring(uint16_t index) const { return vrings_[index]; }
   bool live(uint16_t vring) const { return live_[vring]; }
   bool enabled(uint16_t vring) const { return vrings_[vring].enabled; }
   // -1 when the front-end gave none. Valid until the next HandleMessage().

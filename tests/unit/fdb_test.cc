@@ -359,6 +359,20 @@ TEST_F(FdbTest, FlushPortRemovesThatPortsLearnedEntriesOnly) {
   EXPECT_EQ(fdb_->Stats().moves, 0u);
 }
 
+TEST_F(FdbTest, FlushLearnedKeepsStaticEntries) {
+  fdb_->Learn(0, Mac(1), 10, 1);
+  fdb_->Learn(0, Mac(2), 20, 2);
+  fdb_->Maintain(kT0);
+  ASSERT_TRUE(fdb_->AddStatic(Mac(3), 10, 1).ok());
+
+  EXPECT_EQ(fdb_->FlushLearned(), 2u);
+  EXPECT_EQ(fdb_->Lookup(Mac(1), 10), -1);
+  EXPECT_EQ(fdb_->Lookup(Mac(2), 20), -1);
+  EXPECT_EQ(fdb_->Lookup(Mac(3), 10), 1);
+  EXPECT_EQ(fdb_->Stats().entries, 1u);
+  EXPECT_EQ(fdb_->FlushLearned(), 0u);
+}
+
 TEST_F(FdbTest, RemoveTakesStaticAndLearnedEntries) {
   fdb_->Learn(0, Mac(1), 10, 1);
   fdb_->Maintain(kT0);

@@ -1,0 +1,89 @@
+"""`stop` and `start` forwarding, and `port stop|start NAME`, on a running
+daemon: what stops moving stops, what is dropped meanwhile is counted, and
+everything moves again after a start."""
+import time
+import unittest
+
+from zctest import DaemonTestCase
+
+CONFIG = """
+eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
+forwarding: {mode: io, lcores: [1], pairs: [[generator, sink]]}
+ports:
+  - {name: generator, type: ethdev, devargs: "net_null0,size=64"}
+  - {name: sink, type: ethdev, devargs: "net_null1,no-rx=1"}
+"""
+
+
+class RunCommandsTest(DaemonTestCase):
+    def setUp(self):
+        super().setUp()
+        self.d = self.start(self.write("zc.yaml", CONFIG))
+        self.d.wait_ready()
+
+    def ok(self, *words):
+        reply = self.d.control(*words)
+        self.assertTrue(reply["ok"], reply)
+        return reply
+
+    def refused(self, expected, *words):
+        reply = self.d.control(*words)
+        self.assertFalse(reply["ok"], reply)
+        self.assertIn(expected, reply["error"])
+
+    def ports(self):
+        return {p["name"]: p for p in self.ok("show", "port", "stats")["data"]["ports"]}
+
+    def growth(self, seconds=0.3):
+        before = self.ports()
+        time.sleep(seconds)
+        after = self.ports()
+        return {n: {k: after[n][k] - before[n][k] for k in ("rx_packets", "tx_packets")}
+                | {"link_down": after[n]["drops"]["link_down"] - before[n]["drops"]["link_down"],
+                   "link_up": after[n]["link_up"]}
+                for n in after}
+
+    def test_stop_and_start_forwarding(self):
+        self.assertGreater(self.growth()["sink"]["tx_packets"], 0)
+        self.assertEqual(self.ok("stop")["data"], {"forwarding": False})
+        g = self.growth()
+        self.assertEqual(g["generator"]["rx_packets"], 0, g)
+        self.assertEqual(g["sink"]["tx_packets"], 0, g)
+        self.refused("not forwarding", "stop")
+        self.assertEqual(self.ok("start")["data"], {"forwarding": True})
+        self.assertGreater(self.growth()["sink"]["tx_packets"], 0)
+        self.refused("already forwarding", "start")
+        self.refused("usage: start", "start", "now")
+        self.assertEqual(self.d.stop(), 0, self.d.stderr())
+
+    def test_port_stop_and_start(self):
+        self.assertEqual(self.ok("port", "stop", "sink")["data"], {"port": "sink", "started": False})
+        g = self.growth()
+        # The generator still sends; the stopped sink takes nothing and says
+        # why: its link is down.
+        self.assertGreater(g["generator"]["rx_packets"], 0, g)
+        self.assertEqual(g["sink"]["tx_packets"], 0, g)
+        self.assertGreater(g["sink"]["link_down"], 0, g)
+        self.assertFalse(g["sink"]["link_up"], g)
+        self.refused("port sink is stopped", "port", "stop", "sink")
+
+        self.ok("port", "stop", "generator")
+        g = self.growth()
+        self.assertEqual(g["generator"]["rx_packets"], 0, g)  # not polled
+
+        self.ok("port", "start", "generator")
+        self.ok("port", "start", "sink")
+        deadline = time.time() + 5
+        while not self.ports()["sink"]["link_up"] and time.time() < deadline:
+            time.sleep(0.05)
+        g = self.growth()
+        self.assertGreater(g["sink"]["tx_packets"], 0, g)
+        self.assertEqual(g["sink"]["link_down"], 0, g)
+        self.refused("port sink is started", "port", "start", "sink")
+        self.refused("no port named \"ghost\"", "port", "stop", "ghost")
+        self.refused("usage: port stop NAME", "port", "stop")
+        self.assertEqual(self.d.stop(), 0, self.d.stderr())
+
+
+if __name__ == "__main__":
+    unittest.main()
