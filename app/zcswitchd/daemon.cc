@@ -12,13 +12,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "drivers/ethdev/ethdev_port.h"
 #include "app/zcswitchd/vhost_info.h"
 #include "drivers/vhost_user/vhost_user_port.h"
 #include "lib/base/status_macros.h"
 #include "lib/control/stats_commands.h"
+#include "lib/control/stats_delta.h"
 #include "lib/control/stats_text.h"
 #include "lib/control/fdb_commands.h"
+#include "lib/offload/soft_offload.h"
 #include "lib/switch/fwd_io.h"
 #include "lib/switch/fwd_l2switch.h"
 #include "lib/switch/fwd_macswap.h"
@@ -61,6 +64,19 @@ constexpr uint16_t kJumboDataRoom = RTE_PKTMBUF_HEADROOM + 9856;  // a 9728 B fr
 void Print(const std::string& text) {
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
+}
+
+std::string VlanText(const PortConfig& p) {
+  if (p.vlan) return absl::StrCat("access ", *p.vlan);
+  if (!p.trunk.empty()) return absl::StrCat("trunk ", absl::StrJoin(p.trunk, ","));
+  return "untagged";
+}
+
+std::vector<std::string> OffloadNames(uint32_t caps) {
+  std::vector<std::string> names;
+  if (caps & kTxOffloadL4Csum) names.push_back("l4_csum");
+  if (caps & kTxOffloadTcpSeg) names.push_back("tcp_seg");
+  return names;
 }
 
 }  // namespace
@@ -256,7 +272,7 @@ absl::Status Daemon::ClaimSockets() {
                   [this](absl::Span<const std::string>) -> absl::StatusOr<CommandReply> {
                     return commands_.HelpReply();
                   });
-    AddStatsCommands(commands_, [this] { return Snapshot(); });
+    AddStatsCommands(commands_, [this] { return Snapshot(SnapshotDepth::kFull); });
     AddModeCommands();
     AddRunCommands();
     commands_.Add("shutdown", "", "stop forwarding and exit (as SIGTERM does)",
@@ -284,6 +300,9 @@ absl::Status Daemon::Setup() {
   eal_args.insert(eal_args.end(), options_.extra_eal_args.begin(), options_.extra_eal_args.end());
   ZC_ASSIGN_OR_RETURN(eal_, EalSession::Init(eal_args));
   ZC_RETURN_IF_ERROR(CheckLcores());
+  // DPDK's telemetry socket (unless the EAL arguments say --no-telemetry)
+  // answers /zcswitch/... from its own thread, through any-thread snapshots.
+  ZC_ASSIGN_OR_RETURN(telemetry_, TelemetryCommands::Register([this] { return Snapshot(); }));
 
   ZC_ASSIGN_OR_RETURN(pool_, CreateMbufPool("zc_mbufs", PoolSize(config_), rte_socket_id()));
   ZC_ASSIGN_OR_RETURN(quiescence_, Quiescence::Create(config_.forwarding.lcores.size()));
@@ -339,6 +358,7 @@ absl::Status Daemon::Setup() {
                                            MbufPools{pool_.get(), jumbo_pool_.get()}, quiescence_.get());
   ZC_RETURN_IF_ERROR(dataplane_->Start());
 
+  started_tsc_ = rte_rdtsc();
   running_.store(true, std::memory_order_release);
   std::fprintf(stderr, "zcswitchd: forwarding (%s) with %zu ports on %zu lcores\n",
                std::string(FwdModeName(mode_)).c_str(), ports_.size(), dataplane_->num_lcores());
@@ -386,7 +406,8 @@ void Daemon::Serve() {
     if (options_.stats_period_s > 0 && Clock::now() >= next_stats) {
       next_stats += period;
       SwitchSnapshot now = Snapshot();
-      Print(FormatPortStats(now, &last) + FormatLcoreStats(now, &last) + FdbText() + "\n");
+      Print(FormatPortStats(now, PortRates(now, last)) + FormatLcoreStats(Subtract(now, last)) +
+            FdbText() + "\n");
       last = std::move(now);
     }
   }
@@ -426,12 +447,13 @@ void Daemon::Teardown() {
   prompt_.reset();  // gives the terminal back before the final report
   prompt_client_.reset();
   metrics_.reset();
+  telemetry_.reset();
   if (dataplane_ != nullptr) {
     dataplane_->Stop();
     const SwitchSnapshot final_counters = Snapshot();
     for (auto& port : ports_) port->Stop();
-    Print("Final port statistics\n" + FormatPortStats(final_counters, nullptr) +
-          "Final lcore statistics\n" + FormatLcoreStats(final_counters, nullptr) + FdbText());
+    Print("Final port statistics\n" + FormatPortStats(final_counters, {}) +
+          "Final lcore statistics\n" + FormatLcoreStats(final_counters) + FdbText());
     dataplane_.reset();
   }
   running_.store(false, std::memory_order_release);
@@ -447,23 +469,46 @@ void Daemon::Teardown() {
   eal_.reset();
 }
 
-SwitchSnapshot Daemon::Snapshot() const {
+SwitchSnapshot Daemon::Snapshot(SnapshotDepth depth) const {
   SwitchSnapshot s;
   // The metrics exposer's threads call this from before set-up is done; the
   // port and lcore lists are only read once they stand.
   if (!running_.load(std::memory_order_acquire)) return s;
+  const bool full = depth == SnapshotDepth::kFull;
   s.tsc = rte_rdtsc();
   s.tsc_hz = rte_get_tsc_hz();
-  for (const auto& port : ports_) {
-    s.ports.push_back(
-        {port->name(), std::string(port->type_name()), port->link_up(), port->stats().Total()});
+  s.started_tsc = started_tsc_;
+  for (size_t i = 0; i < ports_.size(); ++i) {
+    const Port& port = *ports_[i];
+    PortSnapshot& p = s.ports.emplace_back();
+    p.name = port.name();
+    p.type = std::string(port.type_name());
+    p.link_up = port.link_up();
+    p.counters = port.stats().Total();
+    for (uint16_t q = 0; q < port.rx_queues(); ++q) p.rx_queues.push_back(port.stats().RxQueue(q));
+    for (uint16_t q = 0; q < port.tx_queues(); ++q) p.tx_queues.push_back(port.stats().TxQueue(q));
+    port.AppendXstats(p.xstats);
+    if (full) {
+      port.AppendDeviceXstats(p.device_xstats);
+      p.info = PortInfo{port.Describe(), VlanText(config_.ports[i]), OffloadNames(port.tx_offloads())};
+    }
   }
   if (fdb_ != nullptr) s.fdb = fdb_->Stats();
   if (dataplane_ != nullptr) {
     for (size_t i = 0; i < dataplane_->num_lcores(); ++i) {
-      s.lcores.push_back(
-          {dataplane_->lcore_id(i), dataplane_->queues(i).size(), dataplane_->Sample(i)});
+      LcoreSnapshot& l = s.lcores.emplace_back();
+      l.lcore_id = dataplane_->lcore_id(i);
+      l.rx_queues = dataplane_->queues(i).size();
+      l.sample = dataplane_->Sample(i);
+      for (size_t q = 0; q < l.rx_queues; ++q) {
+        const RxQueueRef& ref = dataplane_->queues(i)[q];
+        l.queues.push_back({ports_[ref.port]->name(), ref.queue, dataplane_->QueueSample(i, q)});
+      }
     }
+  }
+  if (full) {
+    s.fwd = FwdSnapshot{std::string(FwdModeName(mode_)), config_.forwarding.pairs,
+                        config_.forwarding.tx_retries};
   }
   return s;
 }

@@ -20,6 +20,7 @@
 #include "lib/control/config.h"
 #include "lib/control/control_socket.h"
 #include "lib/control/poll_loop.h"
+#include "lib/control/telemetry.h"
 #include "lib/dataplane/dataplane.h"
 #include "lib/dataplane/mbuf_pool.h"
 #include "lib/dataplane/quiescence.h"
@@ -73,7 +74,8 @@ class Daemon {
   void MaintainFdb();
   std::string FdbText() const;
   void Teardown();
-  SwitchSnapshot Snapshot() const;
+  // kCounters from any thread; kFull on the control thread only.
+  SwitchSnapshot Snapshot(SnapshotDepth depth = SnapshotDepth::kCounters) const;
 
   Config config_;
   DaemonOptions options_;
@@ -93,6 +95,7 @@ class Daemon {
   FwdMode mode_ = FwdMode::kL2Switch;
   std::unique_ptr<Dataplane> dataplane_;
   std::unique_ptr<MetricsExposer> metrics_;
+  std::unique_ptr<TelemetryCommands> telemetry_;
   CommandTable commands_;
   std::unique_ptr<ControlSocket> control_;
   // The -i prompt's thread sends its commands through control_, so that they
@@ -103,6 +106,7 @@ class Daemon {
   bool shutdown_requested_ = false;
   std::vector<bool> link_was_up_;  // per port, to flush the FDB when a link goes down
   std::chrono::steady_clock::time_point started_;
+  uint64_t started_tsc_ = 0;  // set before running_
   // Set once ports and lcores stand; cleared before they go.
   std::atomic<bool> running_{false};
 };

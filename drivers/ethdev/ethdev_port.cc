@@ -4,7 +4,11 @@
 #include <rte_dev.h>
 
 #include <cstdio>
+#include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/base/status_macros.h"
 
@@ -32,6 +36,23 @@ absl::StatusOr<uint16_t> FindPort(const std::string& devargs) {
 absl::Status EthError(const std::string& port, absl::string_view what, int rc) {
   return absl::InternalError(
       absl::StrFormat("port %s: %s failed: %s", port, what, rte_strerror(-rc)));
+}
+
+// "rx_q3_bytes" is {"bytes", queue "rx3"}; other names belong to the port.
+PortXstat DeviceXstat(absl::string_view name, uint64_t value) {
+  for (absl::string_view dir : {"rx", "tx"}) {
+    const std::string prefix = absl::StrCat(dir, "_q");
+    if (!absl::StartsWith(name, prefix)) continue;
+    const absl::string_view rest = name.substr(prefix.size());
+    const size_t underscore = rest.find('_');
+    uint32_t queue;
+    if (underscore == absl::string_view::npos ||
+        !absl::SimpleAtoi(rest.substr(0, underscore), &queue)) {
+      break;
+    }
+    return {std::string(rest.substr(underscore + 1)), "", absl::StrCat(dir, queue), value};
+  }
+  return {std::string(name), "", "", value};
 }
 
 }  // namespace
@@ -133,6 +154,20 @@ void EthdevPort::RefreshLink() {
     set_link_up(link.link_status == RTE_ETH_LINK_UP);
   } else {
     set_link_up(false);
+  }
+}
+
+void EthdevPort::AppendDeviceXstats(std::vector<PortXstat>& out) const {
+  const int n = rte_eth_xstats_get_names(port_id_, nullptr, 0);
+  if (n <= 0) return;
+  std::vector<rte_eth_xstat_name> names(n);
+  std::vector<rte_eth_xstat> values(n);
+  if (rte_eth_xstats_get_names(port_id_, names.data(), n) != n ||
+      rte_eth_xstats_get(port_id_, values.data(), n) != n) {
+    return;
+  }
+  for (const rte_eth_xstat& x : values) {
+    if (x.id < names.size()) out.push_back(DeviceXstat(names[x.id].name, x.value));
   }
 }
 

@@ -4,6 +4,8 @@
 // Open() probes the device, checks it has the queues asked for and sets them
 // up; the destructor stops, closes and detaches it, so a port's life is the
 // object's. The data path calls rte_eth_rx_burst/rte_eth_tx_burst directly.
+// The device's own xstats are the port's device xstats, a per-queue one
+// ("rx_q0_packets") under its queue ("rx0", as "packets").
 #ifndef ZCSWITCH_DRIVERS_ETHDEV_ETHDEV_PORT_H_
 #define ZCSWITCH_DRIVERS_ETHDEV_ETHDEV_PORT_H_
 
@@ -30,6 +32,7 @@ class EthdevPort : public Port {
   absl::Status Start() override;
   void Stop() override;
   void RefreshLink() override;
+  void AppendDeviceXstats(std::vector<PortXstat>& out) const override;
 
  protected:
   uint16_t RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/base/unix_listener.h"
 #include "lib/offload/soft_offload.h"
@@ -84,16 +85,53 @@ void VhostUserPort::RefreshLink() {
   set_link_up(device_.live(0) && device_.live(1) && device_.enabled(1));
 }
 
+void VhostUserPort::AppendXstats(std::vector<PortXstat>& out) const {
+  for (uint16_t v = 0; v < 2 * queue_pairs_; ++v) {
+    const VringCounters& c = counters_[v];
+    // Odd vrings are the guest's transmit vrings: what the switch receives.
+    const bool guest_tx = v % 2 == 1;
+    const std::string queue = absl::StrCat(guest_tx ? "rx" : "tx", v / 2);
+    for (size_t e = 1; e <= kNumChainErrors; ++e) {
+      out.push_back({"bad_descriptors", std::string(ChainErrorName(static_cast<ChainError>(e))),
+                     queue, c.bad_chains[e].Read()});
+    }
+    if (guest_tx) {
+      out.push_back({"drops", "no_mbuf", queue, c.no_mbuf.Read()});
+      out.push_back({"drops", "short_packet", queue, c.short_packet.Read()});
+      out.push_back({"drops", "bad_offload", queue, c.bad_offload.Read()});
+      out.push_back({"drops", "discarded", queue, c.discarded.Read()});
+    } else {
+      out.push_back({"drops", "too_small", queue, c.too_small.Read()});
+      out.push_back({"drops", "offload_failed", queue, c.offload_failed.Read()});
+    }
+    out.push_back({"calls", "", queue, c.calls.Read()});
+    out.push_back({"kicks", "", queue, c.kicks.Read()});
+  }
+}
+
 void VhostUserPort::AddFds(std::vector<pollfd>& fds) {
   fds.push_back({listen_fd_, POLLIN, 0});
   fds.push_back({conn_fd_, POLLIN, 0});  // poll ignores fd -1
+  for (uint16_t v = 0; v < 2 * queue_pairs_; ++v) fds.push_back({device_.kick_fd(v), POLLIN, 0});
 }
 
 void VhostUserPort::Dispatch(absl::Span<const pollfd> fds) {
+  // Before any message: one may close or replace the kick fds polled.
+  CountKicks(fds.subspan(2));
   if (fds[1].revents != 0) ReadMessages();
   if (fds[0].revents & POLLIN) Accept();
   if (client_ && conn_fd_ < 0 && std::chrono::steady_clock::now() >= next_connect_) {
     TryConnect();
+  }
+}
+
+void VhostUserPort::CountKicks(absl::Span<const pollfd> kick_fds) {
+  for (uint16_t v = 0; v < kick_fds.size(); ++v) {
+    if (!(kick_fds[v].revents & POLLIN)) continue;
+    // The eventfd is non-blocking (VhostUserDevice made it so); its value
+    // is the number of kicks since the last read, which resets it.
+    uint64_t kicks = 0;
+    if (read(kick_fds[v].fd, &kicks, sizeof(kicks)) == sizeof(kicks)) counters_[v].kicks.Add(kicks);
   }
 }
 

@@ -60,6 +60,7 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   absl::Status Start() override { return absl::OkStatus(); }
   void Stop() override {}
   void RefreshLink() override;
+  void AppendXstats(std::vector<PortXstat>& out) const override;
 
   void AddFds(std::vector<pollfd>& fds) override;
   void Dispatch(absl::Span<const pollfd> fds) override;
@@ -81,6 +82,7 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   void Attach(int fd);
   void ReadMessages();
   void Disconnect(absl::string_view why);
+  void CountKicks(absl::Span<const pollfd> kick_fds);
 
   const std::string socket_path_;
   const uint16_t queue_pairs_;

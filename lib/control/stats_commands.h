@@ -1,6 +1,15 @@
-// The statistics commands of the command table: `show port stats [NAME|all]`
-// and `show lcore stats`, each replying with JSON for scripts and the aligned
-// tables of stats_text.h for people.
+// The statistics commands of the command table, testpmd's words where it has
+// them: `show|clear port stats [NAME|all]`, `show port xstats NAME`,
+// `show port info [NAME|all]`, `show|clear lcore stats`,
+// `show|clear fwd stats` and `show config fwd`. Each replies with JSON for
+// scripts and the aligned tables of stats_text.h for people.
+//
+// "clear" writes nothing on the data path: the commands keep baselines
+// (stats_delta.h) that every display subtracts, so the metrics exposer's
+// counters stay monotonic. Port and fwd stats, and lcore stats, have
+// baselines of their own, as in testpmd. `show port stats` also gives the
+// throughput since the previous `show port stats` (since forwarding began,
+// the first time).
 #ifndef ZCSWITCH_LIB_CONTROL_STATS_COMMANDS_H_
 #define ZCSWITCH_LIB_CONTROL_STATS_COMMANDS_H_
 
@@ -11,7 +20,8 @@
 
 namespace zcswitch {
 
-// `snapshot` is called on the control thread for every command.
+// `snapshot` (of depth kFull) is called on the control thread for every
+// command.
 void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snapshot);
 
 }  // namespace zcswitch

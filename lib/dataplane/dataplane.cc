@@ -24,6 +24,7 @@ Dataplane::Dataplane(std::vector<Port*> ports, FwdEngine* engine, std::vector<un
     worker->index = static_cast<uint16_t>(i);
     worker->lcore_id = lcores[i];
     worker->queues = std::move(assignment[i]);
+    worker->queue_counters = std::make_unique<RxQueueCounters[]>(worker->queues.size());
     workers_.push_back(std::move(worker));
   }
 }
@@ -76,14 +77,21 @@ void Dataplane::Run(Worker& worker) {
   uint64_t prev = rte_rdtsc();
   while (running_.load(std::memory_order_acquire)) {
     uint64_t received = 0;
+    uint64_t mark = prev;  // the end of the last burst timed
     FwdEngine* const engine = engine_.load(std::memory_order_acquire);
-    for (const RxQueueRef& q : worker.queues) {
+    for (size_t i = 0; i < worker.queues.size(); ++i) {
+      const RxQueueRef& q = worker.queues[i];
       Port* const port = ports_[q.port];
       if (!port->enabled()) continue;
       const uint16_t n = port->Receive(q.queue, pkts, kBurst);
       if (n == 0) continue;
       engine->Forward(ctx, q.port, q.queue, pkts, n);
       received += n;
+      const uint64_t done = rte_rdtsc();
+      RxQueueCounters& c = worker.queue_counters[i];
+      c.packets.Add(n);
+      c.cycles.Add(done - mark);
+      mark = done;
     }
     // Between iterations this lcore holds nothing the control plane may free.
     quiescence_->Quiescent(worker.index);

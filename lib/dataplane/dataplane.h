@@ -3,7 +3,7 @@
 // Each loop polls its share of RX queues (see AssignRxQueues), hands every
 // non-empty burst to the forwarding engine (loaded once per iteration, so it
 // can be switched while running), and charges the iteration's TSC
-// cycles to its LcoreCounters. Forwarding lcore i transmits on TX queue i of
+// cycles to its LcoreCounters, and each busy queue's to its RxQueueCounters. Forwarding lcore i transmits on TX queue i of
 // every port, so no two lcores share a queue and the loop takes no lock.
 #ifndef ZCSWITCH_LIB_DATAPLANE_DATAPLANE_H_
 #define ZCSWITCH_LIB_DATAPLANE_DATAPLANE_H_
@@ -51,6 +51,10 @@ class Dataplane {
   unsigned lcore_id(size_t i) const { return workers_[i]->lcore_id; }
   const std::vector<RxQueueRef>& queues(size_t i) const { return workers_[i]->queues; }
   LcoreSample Sample(size_t i) const { return workers_[i]->counters.Sample(); }
+  // Queue `q` of queues(i).
+  RxQueueSample QueueSample(size_t i, size_t q) const {
+    return workers_[i]->queue_counters[q].Sample();
+  }
 
  private:
   struct Worker {
@@ -59,6 +63,7 @@ class Dataplane {
     unsigned lcore_id;
     std::vector<RxQueueRef> queues;
     LcoreCounters counters;
+    std::unique_ptr<RxQueueCounters[]> queue_counters;  // index as queues
   };
 
   static int LcoreMain(void* arg);

@@ -33,6 +33,25 @@ struct LcoreSample {
   }
 };
 
+// One RX queue's part of its lcore's work, as OVS's pmd-rxq-show gives it:
+// the packets it received and the cycles spent receiving and forwarding
+// them (charged from the end of the previous busy queue's burst, so empty
+// polls before a burst count with it, and no TSC read is spent on them).
+struct RxQueueSample {
+  uint64_t packets = 0;
+  uint64_t cycles = 0;
+  friend RxQueueSample operator-(const RxQueueSample& later, const RxQueueSample& earlier) {
+    return {later.packets - earlier.packets, later.cycles - earlier.cycles};
+  }
+};
+
+struct alignas(64) RxQueueCounters {
+  Counter packets;
+  Counter cycles;
+
+  RxQueueSample Sample() const { return {packets.Read(), cycles.Read()}; }
+};
+
 struct alignas(64) LcoreCounters {
   Counter busy_cycles;
   Counter idle_cycles;

@@ -1,5 +1,6 @@
 #include "lib/metrics/metrics_exposer.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "absl/status/status.h"
@@ -28,6 +29,38 @@ void AddSample(MetricFamily& family, std::vector<ClientMetric::Label> labels, do
     m.gauge.value = value;
   }
   family.metric.push_back(std::move(m));
+}
+
+// A port type's xstats (Port::AppendXstats) as counters named after the
+// type ("vhost-user" gives zcswitch_vhost_NAME_total), labelled by port and
+// queue, and by reason where the xstat has one.
+std::string XstatHelp(absl::string_view name) {
+  if (name == "bad_descriptors") {
+    return "Descriptor chains that failed validation and were dropped, by reason.";
+  }
+  if (name == "drops") return "Packets a vring dropped, by reason.";
+  if (name == "calls") return "Notifications (call eventfd writes) sent to the guest.";
+  if (name == "kicks") return "Notifications (kick eventfd writes) the guest sent; the data path polls.";
+  return absl::StrCat("The port type's ", name, " counter.");
+}
+
+void AddXstatFamilies(const SwitchSnapshot& snapshot, std::vector<MetricFamily>& families) {
+  const size_t first = families.size();
+  for (const PortSnapshot& p : snapshot.ports) {
+    const std::string kind = p.type.substr(0, p.type.find('-'));
+    for (const PortXstat& x : p.xstats) {
+      const std::string name = absl::StrCat("zcswitch_", kind, "_", x.name, "_total");
+      auto family = std::find_if(families.begin() + first, families.end(),
+                                 [&](const MetricFamily& f) { return f.name == name; });
+      if (family == families.end()) {
+        families.push_back(Family(name, XstatHelp(x.name), MetricType::Counter));
+        family = families.end() - 1;
+      }
+      std::vector<ClientMetric::Label> labels{{"port", p.name}, {"queue", x.queue}};
+      if (!x.reason.empty()) labels.push_back({"reason", x.reason});
+      AddSample(*family, std::move(labels), x.value);
+    }
+  }
 }
 
 }  // namespace
@@ -102,6 +135,7 @@ std::vector<MetricFamily> SnapshotToMetrics(const SwitchSnapshot& snapshot) {
       families.push_back(std::move(family));
     }
   }
+  AddXstatFamilies(snapshot, families);
   return families;
 }
 

@@ -4,7 +4,9 @@
 // into metric families; nothing is cached and no lock an lcore takes is
 // touched, since snapshots only read the lcores' single-writer counters.
 // Names follow Prometheus conventions: base units, `_total` for counters,
-// labels (port, lcore, reason) rather than names.
+// labels (port, lcore, queue, reason) rather than names. A port type's own
+// counters (vhost-user: bad descriptors, drops, calls and kicks per vring)
+// become zcswitch_TYPE_NAME_total.
 #ifndef ZCSWITCH_LIB_METRICS_METRICS_EXPOSER_H_
 #define ZCSWITCH_LIB_METRICS_METRICS_EXPOSER_H_
 

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -44,6 +45,14 @@ class Port {
   // Control thread: re-reads the link state the data path sees through
   // link_up(). Cheap enough to call every few hundred milliseconds.
   virtual void RefreshLink() = 0;
+
+  // Counters of this port type's own beyond PortStats, appended to `out`.
+  // Any thread: only counters in memory are read, which live as long as
+  // the port.
+  virtual void AppendXstats(std::vector<PortXstat>& out) const {}
+  // Control thread only: what the device itself counts and must be asked
+  // for (an ethdev's xstats).
+  virtual void AppendDeviceXstats(std::vector<PortXstat>& out) const {}
 
   // Data path: up to `n` packets from RX queue `queue`, counted.
   uint16_t Receive(uint16_t queue, rte_mbuf** pkts, uint16_t n) {

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "lib/base/counter.h"
 #include "lib/switch/drop_reason.h"
@@ -46,6 +47,18 @@ struct PortCounters {
   // Counters only grow, so `later - earlier` is what happened in between.
   friend PortCounters operator-(const PortCounters& later, const PortCounters& earlier);
   friend bool operator==(const PortCounters&, const PortCounters&) = default;
+};
+
+// One counter a port type keeps beyond these (Port::AppendXstats), in the
+// spirit of DPDK's xstats: a name, an optional reason subdividing it, and the
+// queue it belongs to as the switch sees it: "rx0" is what the switch
+// receives on RX queue 0, "tx1" what it sends on TX queue 1, "" the port.
+struct PortXstat {
+  std::string name;
+  std::string reason;
+  std::string queue;
+  uint64_t value = 0;
+  friend bool operator==(const PortXstat&, const PortXstat&) = default;
 };
 
 class PortStats {

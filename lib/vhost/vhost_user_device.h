@@ -90,6 +90,8 @@ class VhostUserDevice {
   const VringConfig& vring(uint16_t index) const { return vrings_[index]; }
   bool live(uint16_t vring) const { return live_[vring]; }
   bool enabled(uint16_t vring) const { return vrings_[vring].enabled; }
+  // -1 when the front-end gave none. Valid until the next HandleMessage().
+  int kick_fd(uint16_t vring) const { return vrings_[vring].kick_fd; }
   uint16_t num_vrings() const { return static_cast<uint16_t>(vrings_.size()); }
   const GuestMemory* memory() const { return memory_.get(); }
 

@@ -24,7 +24,8 @@
 
 namespace zcswitch {
 
-// Per-vring counters; written by the owning lcore, kept across reconnects.
+// Per-vring counters; written by the owning lcore (kicks: by the control
+// thread, which drains the kick eventfd), kept across reconnects.
 struct alignas(64) VringCounters {
   std::array<Counter, kNumChainErrors + 1> bad_chains;  // by ChainError
   Counter no_mbuf;     // guest packets dropped: the mempool was empty
@@ -34,6 +35,7 @@ struct alignas(64) VringCounters {
   Counter offload_failed;  // host packets dropped: an offload the guest cannot take failed
   Counter discarded;     // guest packets taken from a disabled transmit vring
   Counter calls;         // notifications sent to the guest
+  Counter kicks;         // notifications from the guest
 };
 
 // A vring the data path may use, with all it needs.

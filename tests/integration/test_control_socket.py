@@ -51,9 +51,109 @@ class ControlSocketTest(DaemonTestCase):
         self.assertGreater(lcore["cycles_per_packet"], 0)
         self.assertIn("cycles/pkt", r["text"])
 
+    def test_rates_since_the_last_show(self):
+        self.d.control("show", "port", "stats")
+        time.sleep(0.5)
+        r = self.d.control("show", "port", "stats")
+        self.assertGreater(r["data"]["interval_s"], 0.4)
+        self.assertLess(r["data"]["interval_s"], 5)
+        ports = {p["name"]: p for p in r["data"]["ports"]}
+        sink = ports["sink"]["rates"]
+        # net_null generates as fast as it is polled: a plausible rate is at
+        # least 100 kpps and at most what one lcore could ever forward.
+        self.assertGreater(sink["tx_pps"], 1e5)
+        self.assertLess(sink["tx_pps"], 1e9)
+        self.assertAlmostEqual(sink["tx_bps"], sink["tx_pps"] * 64 * 8, delta=sink["tx_bps"] * 1e-6)
+        self.assertEqual(sink["rx_pps"], 0)  # no-rx=1
+        self.assertAlmostEqual(ports["generator"]["rates"]["rx_pps"], sink["tx_pps"],
+                               delta=sink["tx_pps"] * 0.01)
+        self.assertIn("tx-pps", r["text"])
+
+    def test_clear_port_stats_zeroes_the_display_not_the_metrics(self):
+        metric_before = self.d.metric("zcswitch_port_tx_packets_total", port="sink")
+        self.assertTrue(self.d.control("clear", "port", "stats", "sink")["ok"])
+        after = {p["name"]: p for p in self.d.control("show", "port", "stats")["data"]["ports"]}
+        metric_after = self.d.metric("zcswitch_port_tx_packets_total", port="sink")
+        # Cleared just now: far fewer than the metric, which kept growing.
+        self.assertLess(after["sink"]["tx_packets"], metric_after / 2)
+        self.assertGreater(metric_after, metric_before)
+        # The other port was not cleared.
+        self.assertGreater(after["generator"]["rx_packets"], metric_before)
+        self.assertTrue(self.d.control("clear", "port", "stats")["ok"])
+        r = self.d.control("show", "port", "xstats", "generator")
+        self.assertLess(r["data"]["rx_queues"][0]["packets"], metric_after / 2)
+        self.assertFalse(self.d.control("clear", "port", "stats", "nope")["ok"])
+
+    def test_control_socket_and_metrics_agree_while_traffic_flows(self):
+        # Counters only grow: a scrape between two shows lies between them.
+        first = self.d.control("show", "fwd", "stats")["data"]["total"]["tx_packets"]
+        scraped = self.d.metric("zcswitch_port_tx_packets_total", port="sink")
+        time.sleep(0.2)  # the lcore shares a busy machine's CPUs
+        second = self.d.control("show", "fwd", "stats")["data"]["total"]["tx_packets"]
+        self.assertLessEqual(first, scraped)
+        self.assertLessEqual(scraped, second)
+        self.assertGreater(second, first)
+
+    def test_fwd_stats_and_their_clear(self):
+        r = self.d.control("show", "fwd", "stats")
+        ports = {p["name"]: p for p in r["data"]["ports"]}
+        self.assertGreater(ports["sink"]["tx_packets"], 0)
+        self.assertEqual(r["data"]["total"]["tx_packets"],
+                         sum(p["tx_packets"] for p in ports.values()))
+        self.assertIn("total", r["text"])
+        self.assertTrue(self.d.control("clear", "fwd", "stats")["ok"])
+        cleared = self.d.control("show", "fwd", "stats")["data"]["total"]["tx_packets"]
+        self.assertLess(cleared, ports["sink"]["tx_packets"])
+        # fwd stats have their own baseline: port stats are untouched.
+        time.sleep(0.2)
+        port = self.d.control("show", "port", "stats", "sink")["data"]["ports"][0]
+        self.assertGreater(port["tx_packets"], ports["sink"]["tx_packets"])
+
+    def test_lcore_stats_per_queue_and_their_clear(self):
+        (lcore,) = self.d.control("show", "lcore", "stats")["data"]["lcores"]
+        queues = {(q["port"], q["queue"]): q for q in lcore["queues"]}
+        self.assertEqual(set(queues), {("generator", 0), ("sink", 0)})
+        self.assertEqual(queues[("sink", 0)]["packets"], 0)
+        self.assertGreater(queues[("generator", 0)]["packets"], 0)
+        # The busy queue's cycles are most of the lcore's busy cycles.
+        self.assertGreater(queues[("generator", 0)]["cycles"], 0.5 * lcore["busy_cycles"])
+        self.assertLessEqual(queues[("generator", 0)]["cycles"], lcore["busy_cycles"])
+        self.assertTrue(self.d.control("clear", "lcore", "stats")["ok"])
+        (cleared,) = self.d.control("show", "lcore", "stats")["data"]["lcores"]
+        self.assertLess(cleared["packets"], lcore["packets"])
+        self.assertLess(cleared["queues"][0]["packets"], queues[("generator", 0)]["packets"])
+
+    def test_xstats_of_an_ethdev_port(self):
+        r = self.d.control("show", "port", "xstats", "sink")
+        self.assertTrue(r["ok"], r)
+        self.assertGreater(r["data"]["tx_queues"][0]["packets"], 0)
+        device = {(x["queue"], x["name"]): x["value"] for x in r["data"]["device_xstats"]}
+        self.assertGreater(device[("", "tx_good_packets")], 0)
+        self.assertGreater(device[("tx0", "packets")], 0)
+        for bad in (["show", "port", "xstats"], ["show", "port", "xstats", "all"],
+                    ["show", "port", "xstats", "nope"]):
+            self.assertFalse(self.d.control(*bad)["ok"], bad)
+
+    def test_port_info_and_fwd_config(self):
+        info = {p["name"]: p for p in self.d.control("show", "port", "info")["data"]["ports"]}
+        self.assertEqual(set(info), {"generator", "sink"})
+        self.assertEqual(info["sink"]["type"], "ethdev")
+        self.assertIn("net_null", info["sink"]["description"])
+        self.assertTrue(info["sink"]["link_up"])
+        self.assertEqual(info["sink"]["vlan"], "untagged")
+        r = self.d.control("show", "config", "fwd")
+        self.assertEqual(r["data"]["mode"], "io")
+        self.assertEqual(r["data"]["tx_retries"], 8)
+        self.assertEqual(r["data"]["pairs"], [["generator", "sink"]])
+        self.assertEqual(r["data"]["lcores"], [{"lcore": 1, "queues": [
+            {"port": "generator", "queue": 0}, {"port": "sink", "queue": 0}]}])
+        self.assertIn("pair generator <-> sink", r["text"])
+
     def test_help_lists_commands(self):
         r = self.d.control("help")
-        for cmd in ("show port stats", "show lcore stats", "shutdown"):
+        for cmd in ("show port stats", "clear port stats", "show port xstats", "show port info",
+                    "show lcore stats", "clear lcore stats", "show fwd stats", "clear fwd stats",
+                    "show config fwd", "shutdown"):
             self.assertIn(cmd, r["text"])
 
     def test_bad_requests_get_error_replies(self):

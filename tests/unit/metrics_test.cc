@@ -52,5 +52,34 @@ TEST(MetricsTest, FdbCountersOnlyWhenThereIsAnFdb) {
   EXPECT_THAT(text, HasSubstr("zcswitch_fdb_aged_total 2"));
 }
 
+TEST(MetricsTest, VhostXstatsAreLabelledCountersOfTheirOwn) {
+  SwitchSnapshot s = Sample();
+  PortSnapshot vm;
+  vm.name = "vm1";
+  vm.type = "vhost-user";
+  vm.xstats = {{"bad_descriptors", "outside_memory", "rx0", 3},
+               {"bad_descriptors", "too_large", "rx0", 0},
+               {"drops", "no_mbuf", "rx0", 4},
+               {"kicks", "", "rx0", 5},
+               {"kicks", "", "tx0", 6},
+               {"calls", "", "tx0", 7}};
+  s.ports.push_back(vm);
+  const std::string text = prometheus::TextSerializer().Serialize(SnapshotToMetrics(s));
+  EXPECT_THAT(text, HasSubstr("# TYPE zcswitch_vhost_bad_descriptors_total counter"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_vhost_bad_descriptors_total{port=\"vm1\",queue=\"rx0\","
+                              "reason=\"outside_memory\"} 3"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_vhost_bad_descriptors_total{port=\"vm1\",queue=\"rx0\","
+                              "reason=\"too_large\"} 0"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_vhost_drops_total{port=\"vm1\",queue=\"rx0\","
+                              "reason=\"no_mbuf\"} 4"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_vhost_kicks_total{port=\"vm1\",queue=\"rx0\"} 5"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_vhost_kicks_total{port=\"vm1\",queue=\"tx0\"} 6"));
+  EXPECT_THAT(text, HasSubstr("zcswitch_vhost_calls_total{port=\"vm1\",queue=\"tx0\"} 7"));
+  // One family per name, however many ports and queues report it.
+  size_t families = 0;
+  for (const auto& f : SnapshotToMetrics(s)) families += f.name == "zcswitch_vhost_kicks_total";
+  EXPECT_EQ(families, 1u);
+}
+
 }  // namespace
 }  // namespace zcswitch

@@ -1,7 +1,9 @@
 #include "lib/control/stats_text.h"
 
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/control/stats_delta.h"
 
 namespace zcswitch {
 namespace {
@@ -20,17 +22,20 @@ SwitchSnapshot Snap(uint64_t tsc, uint64_t rx, uint64_t busy, uint64_t pkts) {
   p.counters.rx_packets = rx;
   p.counters.rx_bytes = rx * 64;
   p.counters.tx_drops[static_cast<size_t>(DropReason::kTxFull)] = 3;
+  p.rx_queues = {p.counters};
+  p.xstats = {{"kicks", "", "rx0", rx / 10}};
   s.ports.push_back(p);
   LcoreSnapshot l;
   l.lcore_id = 1;
-  l.rx_queues = 2;
+  l.rx_queues = 1;
   l.sample = {busy, 500, pkts};
+  l.queues = {{"uplink", 0, {pkts, busy / 2}}};
   s.lcores.push_back(l);
   return s;
 }
 
 TEST(StatsTextTest, PortTableShowsCountersAndDropReasons) {
-  const std::string t = FormatPortStats(Snap(0, 1000, 0, 0), nullptr);
+  const std::string t = FormatPortStats(Snap(0, 1000, 0, 0), {});
   EXPECT_THAT(t, HasSubstr("rx-packets"));
   EXPECT_THAT(t, HasSubstr("uplink"));
   EXPECT_THAT(t, HasSubstr(" 1000 "));
@@ -42,18 +47,128 @@ TEST(StatsTextTest, PortTableShowsCountersAndDropReasons) {
 TEST(StatsTextTest, RatesCoverTheInterval) {
   const SwitchSnapshot before = Snap(1000, 100, 0, 0);
   const SwitchSnapshot after = Snap(3000, 700, 0, 0);  // 2 s at 1000 Hz
-  const std::string t = FormatPortStats(after, &before);
+  const std::vector<PortRate> rates = PortRates(after, before);
+  ASSERT_EQ(rates.size(), 1u);
+  EXPECT_DOUBLE_EQ(rates[0].rx_pps, 300);          // (700 - 100) / 2
+  EXPECT_DOUBLE_EQ(rates[0].rx_bps, 300 * 64 * 8);  // bits
+  EXPECT_DOUBLE_EQ(rates[0].tx_pps, 0);
+  const std::string t = FormatPortStats(after, rates);
   EXPECT_THAT(t, HasSubstr("rx-pps"));
-  EXPECT_THAT(t, HasSubstr(" 300 "));  // (700 - 100) / 2
+  EXPECT_THAT(t, HasSubstr("tx-bps"));
+  EXPECT_THAT(t, HasSubstr(" 300 "));
+  EXPECT_THAT(t, HasSubstr(" 153600 "));
 }
 
-TEST(StatsTextTest, LcoreTableShowsCyclesPerPacket) {
-  const std::string all = FormatLcoreStats(Snap(0, 0, 2000, 40), nullptr);
+TEST(StatsTextTest, RatesSinceStartCountNewPortsFromZero) {
+  SwitchSnapshot start;
+  start.tsc = 1000;  // nothing but the time forwarding began
+  const std::vector<PortRate> rates = PortRates(Snap(2000, 500, 0, 0), start);
+  EXPECT_DOUBLE_EQ(rates[0].rx_pps, 500);
+}
+
+TEST(StatsTextTest, NoTimeNoRates) {
+  const std::vector<PortRate> rates = PortRates(Snap(1000, 500, 0, 0), Snap(1000, 100, 0, 0));
+  EXPECT_DOUBLE_EQ(rates[0].rx_pps, 0);
+}
+
+TEST(StatsDeltaTest, ClearedPortShowsOnlyWhatCameAfter) {
+  SwitchSnapshot baseline;
+  SetPortBaseline(baseline, Snap(0, 100, 0, 0), std::nullopt);
+  const SwitchSnapshot shown = Subtract(Snap(0, 250, 0, 0), baseline);
+  const PortSnapshot& p = shown.ports[0];
+  EXPECT_EQ(p.counters.rx_packets, 150u);
+  EXPECT_EQ(p.counters.rx_bytes, 150u * 64);
+  EXPECT_EQ(p.counters.drops(DropReason::kTxFull), 0u);
+  EXPECT_EQ(p.rx_queues[0].rx_packets, 150u);
+  EXPECT_EQ(p.xstats[0].value, 25u - 10u);
+}
+
+TEST(StatsDeltaTest, ClearingOnePortLeavesTheOthers) {
+  SwitchSnapshot now = Snap(0, 100, 0, 0);
+  PortSnapshot other = now.ports[0];
+  other.name = "vm1";
+  now.ports.push_back(other);
+  SwitchSnapshot baseline;
+  SetPortBaseline(baseline, now, "vm1");
+  SetPortBaseline(baseline, now, "vm1");  // twice: still one baseline
+  EXPECT_EQ(baseline.ports.size(), 1u);
+  const SwitchSnapshot shown = Subtract(now, baseline);
+  EXPECT_EQ(shown.ports[0].counters.rx_packets, 100u);  // uplink
+  EXPECT_EQ(shown.ports[1].counters.rx_packets, 0u);    // vm1
+}
+
+TEST(StatsDeltaTest, ANewPortUnderAnOldNameIgnoresTheStaleBaseline) {
+  SwitchSnapshot baseline;
+  SetPortBaseline(baseline, Snap(0, 1000, 0, 0), std::nullopt);
+  const SwitchSnapshot shown = Subtract(Snap(0, 30, 0, 0), baseline);
+  EXPECT_EQ(shown.ports[0].counters.rx_packets, 30u);
+}
+
+TEST(StatsDeltaTest, LcoresAndTheirQueuesSubtract) {
+  const SwitchSnapshot shown = Subtract(Snap(0, 0, 2600, 60), Snap(0, 0, 2000, 40));
+  EXPECT_EQ(shown.lcores[0].sample.busy_cycles, 600u);
+  EXPECT_EQ(shown.lcores[0].sample.packets, 20u);
+  EXPECT_EQ(shown.lcores[0].queues[0].sample.packets, 20u);
+  EXPECT_EQ(shown.lcores[0].queues[0].sample.cycles, 300u);
+}
+
+TEST(StatsTextTest, LcoreTableShowsCyclesPerPacketAndQueueShares) {
+  const std::string all = FormatLcoreStats(Snap(0, 0, 2000, 40));
   EXPECT_THAT(all, HasSubstr("cycles/pkt"));
   EXPECT_THAT(all, HasSubstr("50.0"));  // 2000 / 40
-  const SwitchSnapshot before = Snap(0, 0, 2000, 40);
-  const std::string interval = FormatLcoreStats(Snap(0, 0, 2600, 60), &before);
+  // The queue took 1000 of the lcore's 2500 cycles.
+  EXPECT_THAT(all, HasSubstr("uplink       rx0"));
+  EXPECT_THAT(all, HasSubstr("40 packets   40.0% of cycles"));
+  const std::string interval = FormatLcoreStats(Subtract(Snap(0, 0, 2600, 60), Snap(0, 0, 2000, 40)));
   EXPECT_THAT(interval, HasSubstr("30.0"));  // 600 / 20
+}
+
+TEST(StatsTextTest, XstatsListEveryQueueAndCounter) {
+  SwitchSnapshot s = Snap(0, 1000, 0, 0);
+  PortSnapshot& p = s.ports[0];
+  p.tx_queues.resize(2);
+  p.tx_queues[1].tx_packets = 77;
+  p.xstats.push_back({"bad_descriptors", "outside_memory", "rx0", 4});
+  p.device_xstats.push_back({"rx_good_packets", "", "", 1000});
+  const std::string t = FormatPortXstats(p);
+  EXPECT_THAT(t, HasSubstr("port uplink (ethdev)"));
+  EXPECT_THAT(t, HasSubstr("rx0              1000            64000"));
+  EXPECT_THAT(t, HasSubstr("tx1                77"));
+  EXPECT_THAT(t, HasSubstr("rx0    kicks"));
+  EXPECT_THAT(t, HasSubstr("rx0    bad_descriptors.outside_memory"));
+  EXPECT_THAT(t, HasSubstr("-      rx_good_packets"));
+}
+
+TEST(StatsTextTest, FwdStatsHaveTotals) {
+  SwitchSnapshot s = Snap(0, 100, 0, 0);
+  PortSnapshot sink = s.ports[0];
+  sink.name = "sink";
+  sink.counters = {};
+  sink.counters.tx_packets = 90;
+  sink.counters.tx_drops[static_cast<size_t>(DropReason::kTxFull)] = 10;
+  s.ports.push_back(sink);
+  const std::string t = FormatFwdStats(s);
+  EXPECT_THAT(t, HasSubstr(absl::StrFormat("%-12s %14d %10d %14d %10d", "total", 100, 0, 90, 13)));
+}
+
+TEST(StatsTextTest, FwdConfigNamesModeQueuesAndPairs) {
+  SwitchSnapshot s = Snap(0, 0, 0, 0);
+  s.fwd = FwdSnapshot{"io", {{"uplink", "vm1"}}, 8};
+  const std::string t = FormatFwdConfig(s);
+  EXPECT_THAT(t, HasSubstr("forwarding mode: io"));
+  EXPECT_THAT(t, HasSubstr("tx retries: 8"));
+  EXPECT_THAT(t, HasSubstr("lcore 1 polls uplink rx0"));
+  EXPECT_THAT(t, HasSubstr("pair uplink <-> vm1"));
+}
+
+TEST(StatsTextTest, PortInfoShowsVlanAndOffloads) {
+  SwitchSnapshot s = Snap(0, 0, 0, 0);
+  s.ports[0].info = PortInfo{"ethdev 0 (net_null0), driver net_null", "trunk 10,20", {"l4_csum"}};
+  const std::string t = FormatPortInfo(s);
+  EXPECT_THAT(t, HasSubstr("device     ethdev 0 (net_null0)"));
+  EXPECT_THAT(t, HasSubstr("vlan       trunk 10,20"));
+  EXPECT_THAT(t, HasSubstr("offloads   l4_csum"));
+  EXPECT_THAT(t, HasSubstr("queues     1 rx, 0 tx"));
 }
 
 }  // namespace
