@@ -229,6 +229,65 @@ class OneShotTest(CliTestCase):
         self.refused("port sink is started", "port", "start", "sink")
         self.assertGreater(self.sink_growth(), 0)
 
+    def check_show_port_xstats(self):
+        text, data = self.ok("show", "port", "xstats", "sink")
+        self.assertTrue(text.startswith("port sink (ethdev)\n"), text)
+        self.assertRegex(text, r"\ntx0\s+\d+\s+\d+\s+\d+\n")
+        names = {x["name"] for x in data["device_xstats"]}
+        self.assertIn("tx_good_packets", names)
+        self.refused("no port named", "show", "port", "xstats", "nope")
+
+    def check_show_port_info(self):
+        text, data = self.ok("show", "port", "info", "sink")
+        (info,) = data["ports"]
+        self.assertEqual((info["name"], info["type"], info["rx_queues"], info["vlan"]),
+                         ("sink", "ethdev", 1, "untagged"))
+        self.assertIn("driver net_null", info["description"])
+        self.assertRegex(text, r"(?m)^port sink\n\s+type\s+ethdev\n")
+        self.assertEqual(len(self.ok("show", "port", "info")[1]["ports"]), 4)
+
+    def check_show_fwd_stats(self):
+        text, data = self.ok("show", "fwd", "stats")
+        self.assertEqual([p["name"] for p in data["ports"]], ["stream", "once", "sink", "vm"])
+        self.assertEqual(data["total"]["tx_packets"],
+                         sum(p["tx_packets"] for p in data["ports"]))
+        self.assertEqual(text.splitlines()[0].split(),
+                         ["port", "rx-packets", "rx-dropped", "tx-packets", "tx-dropped"])
+        self.assertTrue(text.splitlines()[-1].startswith("total"), text)
+
+    def check_show_config_fwd(self):
+        text, data = self.ok("show", "config", "fwd")
+        self.assertEqual((data["mode"], data["pairs"]), ("l2switch", [["stream", "sink"]]))
+        self.assertEqual([lc["lcore"] for lc in data["lcores"]], [1])
+        self.assertIn("forwarding mode: l2switch", text)
+        self.assertIn("lcore 1 polls stream rx0", text)
+
+    # The clear commands run last: what they clear does not come back.
+
+    def check_clear_port_stats(self):
+        self.assertEqual(self.ports()["once"]["rx_packets"], 8)
+        r = self.cli("clear", "port", "stats", "once")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.ports()["once"]["rx_packets"], 0)
+        # Only the display: /metrics keeps its totals.
+        self.assertEqual(self.d.metric("zcswitch_port_rx_packets_total", port="once"), 8)
+        self.assertEqual(json.loads(self.cli("--json", "clear", "port", "stats").stdout), {})
+        self.refused("no port named", "clear", "port", "stats", "nope")
+
+    def check_clear_lcore_stats(self):
+        (before,) = self.ok("show", "lcore", "stats")[1]["lcores"]
+        r = self.cli("clear", "lcore", "stats")
+        self.assertEqual((r.returncode, r.stdout), (0, "cleared the lcore statistics\n"), r.stderr)
+        (after,) = json.loads(self.cli("--json", "show", "lcore", "stats").stdout)["lcores"]
+        self.assertLess(after["packets"], before["packets"])
+
+    def check_clear_fwd_stats(self):
+        before = self.ok("show", "fwd", "stats")[1]["total"]["tx_packets"]
+        r = self.cli("clear", "fwd", "stats")
+        self.assertEqual((r.returncode, r.stdout), (0, "cleared the forward statistics\n"), r.stderr)
+        after = json.loads(self.cli("--json", "show", "fwd", "stats").stdout)["total"]["tx_packets"]
+        self.assertLess(after, before)
+
     def check_show_vhost(self):
         text, data = self.ok("show", "vhost", "vm")
         self.assertEqual((data["port"], data["mode"], data["connected"]), ("vm", "server", False))
@@ -290,6 +349,13 @@ class OneShotTest(CliTestCase):
         "port stop": check_port_stop,
         "port start": check_port_start,
         "show vhost": check_show_vhost,
+        "show port xstats": check_show_port_xstats,
+        "show port info": check_show_port_info,
+        "show fwd stats": check_show_fwd_stats,
+        "show config fwd": check_show_config_fwd,
+        "clear port stats": check_clear_port_stats,
+        "clear lcore stats": check_clear_lcore_stats,
+        "clear fwd stats": check_clear_fwd_stats,
         "show fdb": check_show_fdb,
         "fdb add": check_fdb_add,
         "fdb del": check_fdb_del,
@@ -301,7 +367,8 @@ class OneShotTest(CliTestCase):
         commands = [" ".join(c["words"]) for c in self.ok("help")[1]["commands"]]
         unchecked = [c for c in commands if c not in self.CHECKS]
         self.assertEqual(unchecked, [], "commands without a check in test_cli.py")
-        for c in commands:
+        # What a clear clears does not come back: those run last.
+        for c in sorted(commands, key=lambda c: c.startswith("clear ")):
             with self.subTest(command=c):
                 if self.CHECKS.get(c) is not None:
                     self.CHECKS[c](self)
