@@ -8,21 +8,13 @@ import threading
 import time
 import unittest
 
-from zctest import DaemonTestCase
-
-CONFIG = """
-eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
-forwarding: {mode: io, lcores: [1], pairs: [[generator, sink]]}
-ports:
-  - {name: generator, type: ethdev, devargs: "net_null0,size=64"}
-  - {name: sink, type: ethdev, devargs: "net_null1,no-rx=1"}
-"""
+from zctest import DaemonTestCase, GENERATOR_TO_SINK
 
 
 class ControlSocketTest(DaemonTestCase):
     def setUp(self):
         super().setUp()
-        self.d = self.start(self.write("zc.yaml", CONFIG))
+        self.d = self.start(self.write("zc.yaml", GENERATOR_TO_SINK))
         self.d.wait_ready()
 
     def test_socket_is_private(self):

@@ -11,21 +11,13 @@ import subprocess
 import time
 import unittest
 
-from zctest import DaemonTestCase
-
-CONFIG = """
-eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
-forwarding: {mode: io, lcores: [1], pairs: [[generator, sink]]}
-ports:
-  - {name: generator, type: ethdev, devargs: "net_null0,size=64"}
-  - {name: sink, type: ethdev, devargs: "net_null1,no-rx=1"}
-"""
+from zctest import DaemonTestCase, GENERATOR_TO_SINK
 
 
 class TelemetryTest(DaemonTestCase):
     def setUp(self):
         super().setUp()
-        self.d = self.start(self.write("zc.yaml", CONFIG))
+        self.d = self.start(self.write("zc.yaml", GENERATOR_TO_SINK))
         self.d.wait_ready()
         self.prefix = re.search(r"--file-prefix=(\S+)", " ".join(self.d.cmd)).group(1)
         self.path = f"/var/run/dpdk/{self.prefix}/dpdk_telemetry.v2"

@@ -228,6 +228,17 @@ def final_port_stats(stdout):
     return ports
 
 
+# io from a net_null generator (64 B frames, as fast as it goes) into a
+# net_null sink: traffic that always moves, for the control-plane tests.
+GENERATOR_TO_SINK = """
+eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
+forwarding: {mode: io, lcores: [1], pairs: [[generator, sink]]}
+ports:
+  - {name: generator, type: ethdev, devargs: "net_null0,size=64"}
+  - {name: sink, type: ethdev, devargs: "net_null1,no-rx=1"}
+"""
+
+
 class DaemonTestCase(unittest.TestCase):
     """A test case with a fresh working directory and daemons killed after."""
 
