@@ -55,13 +55,16 @@ absl::StatusOr<std::unique_ptr<LineEditor>> LineEditor::Open(Options options, FI
   el_set(le.el, EL_HIST, history, le.history);
   el_set(le.el, EL_PROMPT, &LineEditor::Prompt);
   el_set(le.el, EL_GETCFN, &LineEditor::ReadChar);
-  el_set(le.el, EL_ADDFN, "zc-complete", "complete the command word", &LineEditor::CompleteWord);
+  // Functions are added through the wide API with static strings: the narrow
+  // el_set(EL_ADDFN) copies its name and help with wcsdup and never frees
+  // them (LeakSanitizer catches it at exit).
+  el_wset(le.el, EL_ADDFN, L"zc-complete", L"complete the command word", &LineEditor::CompleteWord);
   el_set(le.el, EL_BIND, "^I", "zc-complete", nullptr);
   // Ctrl-C is a key while editing, not SIGINT: a slip of the finger at
   // zcswitchd's prompt must not stop the switch, nor leave zcswitch-cli's
   // terminal in editing mode.
   el_set(le.el, EL_SETTY, "-d", "-isig", nullptr);
-  el_set(le.el, EL_ADDFN, "zc-abandon", "abandon the line", &LineEditor::AbandonLine);
+  el_wset(le.el, EL_ADDFN, L"zc-abandon", L"abandon the line", &LineEditor::AbandonLine);
   el_set(le.el, EL_BIND, "^C", "zc-abandon", nullptr);
   // The user's ~/.editrc may rebind keys, as in every other libedit program.
   el_source(le.el, nullptr);
