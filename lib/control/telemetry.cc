@@ -57,10 +57,13 @@ int PortStatsCommand(const char*, const char* params, rte_tel_data* d) {
                                 p.counters.drops(reason));
     }
     // Summed over queues: one dict stays within RTE_TEL_MAX_DICT_ENTRIES
-    // however many queues the port has.
+    // however many queues the port has. Prefixed, so that a port type's
+    // counter never shares a key with the switch's own (vhost's drops_no_mbuf
+    // and the flood copies' drops_no_mbuf).
     std::map<std::string, uint64_t> sums;
     for (const PortXstat& x : p.xstats) {
-      sums[Key(x.reason.empty() ? x.name : absl::StrCat(x.name, "_", x.reason))] += x.value;
+      sums[Key(absl::StrCat("xstat_", x.reason.empty() ? x.name : absl::StrCat(x.name, "_", x.reason)))] +=
+          x.value;
     }
     for (const auto& [name, value] : sums) rte_tel_data_add_dict_u64(d, name.c_str(), value);
     return 0;

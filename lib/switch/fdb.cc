@@ -183,6 +183,9 @@ size_t Fdb::FlushLearned() {
 }
 
 size_t Fdb::FlushLearnedIf(absl::FunctionRef<bool(uint16_t port)> doomed_port) {
+  // Requests the lcores made before the flush would otherwise bring back what
+  // it removes (a port that just stopped is not polled any more).
+  DrainLearning();
   std::vector<uint64_t> doomed;
   ForEach([&](uint64_t key, uintptr_t data, int32_t) {
     if (!(data & kStaticBit) && doomed_port(static_cast<uint16_t>(data & kPortMask))) {
@@ -195,6 +198,14 @@ size_t Fdb::FlushLearnedIf(absl::FunctionRef<bool(uint16_t port)> doomed_port) {
 
 void Fdb::Maintain(uint32_t now_s) {
   now_s_.store(now_s, std::memory_order_relaxed);
+  DrainLearning();
+  if (now_s != last_aged_s_) {
+    last_aged_s_ = now_s;
+    Age();
+  }
+}
+
+void Fdb::DrainLearning() {
   LearnRequest requests[64];
   for (auto& learner : learners_) {
     unsigned n;
@@ -202,10 +213,6 @@ void Fdb::Maintain(uint32_t now_s) {
                                             nullptr)) != 0) {
       for (unsigned i = 0; i < n; ++i) Apply(requests[i]);
     }
-  }
-  if (now_s != last_aged_s_) {
-    last_aged_s_ = now_s;
-    Age();
   }
 }
 

@@ -100,6 +100,7 @@ class Fdb {
   struct LcoreLearner;
 
   Fdb(rte_hash* hash, uint32_t aging_s, std::vector<std::unique_ptr<LcoreLearner>> learners);
+  void DrainLearning();
   void Apply(const LearnRequest& request);
   void Age();
   void Delete(absl::Span<const uint64_t> keys);

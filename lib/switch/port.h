@@ -83,8 +83,10 @@ class Port {
   }
   // Whether the data path polls and sends to the port (`port stop` clears
   // it). Control thread: clear it, then wait for quiescence before Stop().
-  bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
-  void set_enabled(bool enabled) { enabled_.store(enabled, std::memory_order_relaxed); }
+  // Release and acquire: an lcore that sees a port enabled also sees what
+  // Start() set up (on x86 this costs nothing).
+  bool enabled() const { return enabled_.load(std::memory_order_acquire); }
+  void set_enabled(bool enabled) { enabled_.store(enabled, std::memory_order_release); }
   // Data path: the transmit offloads (TxOffloadCaps) the port does itself;
   // SendBurst does the others in software before handing packets over.
   uint32_t tx_offloads() const { return tx_offloads_.load(std::memory_order_relaxed); }

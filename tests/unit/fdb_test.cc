@@ -359,6 +359,18 @@ TEST_F(FdbTest, FlushPortRemovesThatPortsLearnedEntriesOnly) {
   EXPECT_EQ(fdb_->Stats().moves, 0u);
 }
 
+TEST_F(FdbTest, AFlushAlsoTakesWhatWasStillToBeLearned) {
+  fdb_->Learn(0, Mac(1), 10, 1);  // queued, not applied yet
+  EXPECT_EQ(fdb_->FlushPort(1), 1u);
+  fdb_->Maintain(kT0);
+  EXPECT_EQ(fdb_->Lookup(Mac(1), 10), -1);
+  fdb_->Learn(0, Mac(2), 10, 2);
+  EXPECT_EQ(fdb_->FlushLearned(), 1u);
+  fdb_->Maintain(kT0);
+  EXPECT_EQ(fdb_->Lookup(Mac(2), 10), -1);
+  EXPECT_EQ(fdb_->Stats().entries, 0u);
+}
+
 TEST_F(FdbTest, FlushLearnedKeepsStaticEntries) {
   fdb_->Learn(0, Mac(1), 10, 1);
   fdb_->Learn(0, Mac(2), 20, 2);
