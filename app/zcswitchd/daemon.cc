@@ -66,9 +66,20 @@ void Print(const std::string& text) {
   std::fflush(stdout);
 }
 
-std::string VlanText(const PortConfig& p) {
-  if (p.vlan) return absl::StrCat("access ", *p.vlan);
-  if (!p.trunk.empty()) return absl::StrCat("trunk ", absl::StrJoin(p.trunk, ","));
+PortVlan VlanOf(const PortConfig& p) {
+  if (p.vlan) return PortVlan::Access(*p.vlan);
+  return p.trunk.empty() ? PortVlan::Untagged() : PortVlan::Trunk(p.trunk);
+}
+
+std::string VlanText(const PortVlan& v) {
+  switch (v.kind()) {
+    case PortVlan::Kind::kAccess:
+      return absl::StrCat("access ", v.access_vlan());
+    case PortVlan::Kind::kTrunk:
+      return absl::StrCat("trunk ", absl::StrJoin(v.Vlans(), ","));
+    case PortVlan::Kind::kUntagged:
+      break;
+  }
   return "untagged";
 }
 
@@ -126,23 +137,18 @@ absl::Status Daemon::MakeEngines() {
                                          .lcores = lcores,
                                          .qsbr = quiescence_->qsbr()}));
   std::vector<PortVlan> vlans;
-  for (const PortConfig& p : config_.ports) {
-    vlans.push_back(p.vlan            ? PortVlan::Access(*p.vlan)
-                    : p.trunk.empty() ? PortVlan::Untagged()
-                                      : PortVlan::Trunk(p.trunk));
-  }
+  for (const PortConfig& p : config_.ports) vlans.push_back(VlanOf(p));
   for (const StaticFdbEntry& e : config_.fdb.static_entries) {
-    const auto port = std::find_if(config_.ports.begin(), config_.ports.end(),
-                                   [&](const PortConfig& p) { return p.name == e.port; });
+    // The configuration checked that the port exists.
+    const auto port = std::find(port_names_.begin(), port_names_.end(), e.port);
     rte_ether_addr mac;
     std::copy(e.mac.bytes.begin(), e.mac.bytes.end(), mac.addr_bytes);
     ZC_RETURN_IF_ERROR(
-        fdb_->AddStatic(mac, e.vlan, static_cast<uint16_t>(port - config_.ports.begin())));
+        fdb_->AddStatic(mac, e.vlan, static_cast<uint16_t>(port - port_names_.begin())));
   }
   l2switch_ = std::make_unique<L2SwitchEngine>(fdb_.get(), VlanMap(std::move(vlans)), lcores);
-  std::vector<std::string> names;
-  for (const PortConfig& p : config_.ports) names.push_back(p.name);
-  ZC_ASSIGN_OR_RETURN(std::unique_ptr<IoEngine> io, IoEngine::Create(config_.forwarding.pairs, names));
+  ZC_ASSIGN_OR_RETURN(std::unique_ptr<IoEngine> io,
+                      IoEngine::Create(config_.forwarding.pairs, port_names_));
   io_ = std::move(io);
   macswap_ = std::make_unique<MacswapEngine>();
   mode_ = config_.forwarding.mode;
@@ -340,8 +346,8 @@ absl::Status Daemon::Setup() {
     }
     ports_.push_back(*std::move(port));
   }
-  ZC_RETURN_IF_ERROR(MakeEngines());
   for (const PortConfig& p : config_.ports) port_names_.push_back(p.name);
+  ZC_RETURN_IF_ERROR(MakeEngines());
   if (control_ != nullptr) {
     AddFdbCommands(commands_, fdb_.get(), &l2switch_->vlans(), port_names_);
   }
@@ -490,7 +496,7 @@ SwitchSnapshot Daemon::Snapshot(SnapshotDepth depth) const {
     port.AppendXstats(p.xstats);
     if (full) {
       port.AppendDeviceXstats(p.device_xstats);
-      p.info = PortInfo{port.Describe(), VlanText(config_.ports[i]), OffloadNames(port.tx_offloads())};
+      p.info = PortInfo{port.Describe(), VlanText(l2switch_->vlans().port(static_cast<uint16_t>(i))), OffloadNames(port.tx_offloads())};
     }
   }
   if (fdb_ != nullptr) s.fdb = fdb_->Stats();

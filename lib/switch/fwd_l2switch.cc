@@ -74,11 +74,11 @@ void L2SwitchEngine::Flood(const FwdContext& ctx, Outbox& box, uint16_t in_port,
                            QueueCounters& rx, rte_mbuf* m, uint16_t vlan) {
   const absl::Span<const uint16_t> members = vlans_.Members(vlan);
   // The ingress port carries the VLAN, so it is one of the members.
-  size_t copies = members.size() > 1 ? members.size() - 2 : 0;
   if (members.size() < 2) {
     DropBurst(rx, DropReason::kNoRoute, &m, 1);
     return;
   }
+  size_t copies = members.size() - 2;
   for (uint16_t out : members) {
     if (out == in_port) continue;
     rte_mbuf* pkt = m;
