@@ -58,9 +58,6 @@ unsigned PoolSize(const Config& config) {
   return n + lcores * (Dataplane::kBurst + 256) + 16384;
 }
 
-constexpr unsigned kJumboMbufs = 4095;
-constexpr uint16_t kJumboDataRoom = RTE_PKTMBUF_HEADROOM + 9856;  // a 9728 B frame + header room
-
 void Print(const std::string& text) {
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
@@ -131,40 +128,44 @@ absl::Status Daemon::CheckLcores() const {
   return absl::OkStatus();
 }
 
-absl::Status Daemon::MakeEngines() {
-  const unsigned lcores = config_.forwarding.lcores.size();
-  ZC_ASSIGN_OR_RETURN(fdb_, Fdb::Create({.aging_s = config_.fdb.aging_s,
-                                         .lcores = lcores,
-                                         .qsbr = quiescence_->qsbr()}));
+absl::StatusOr<Daemon::Engines> Daemon::BuildEngines() const {
   std::vector<PortVlan> vlans;
-  for (const PortConfig& p : config_.ports) vlans.push_back(VlanOf(p));
-  for (const StaticFdbEntry& e : config_.fdb.static_entries) {
-    // The configuration checked that the port exists.
-    const auto port = std::find(port_names_.begin(), port_names_.end(), e.port);
-    rte_ether_addr mac;
-    std::copy(e.mac.bytes.begin(), e.mac.bytes.end(), mac.addr_bytes);
-    ZC_RETURN_IF_ERROR(
-        fdb_->AddStatic(mac, e.vlan, static_cast<uint16_t>(port - port_names_.begin())));
+  for (const PortConfig& p : port_configs_) {
+    // A free id carries no VLAN, so it is in no flood list.
+    vlans.push_back(p.name.empty() ? PortVlan::Trunk({}) : VlanOf(p));
   }
-  l2switch_ = std::make_unique<L2SwitchEngine>(fdb_.get(), VlanMap(std::move(vlans)), lcores);
-  ZC_ASSIGN_OR_RETURN(std::unique_ptr<IoEngine> io,
-                      IoEngine::Create(config_.forwarding.pairs, port_names_));
-  io_ = std::move(io);
-  macswap_ = std::make_unique<MacswapEngine>();
-  mode_ = config_.forwarding.mode;
-  return absl::OkStatus();
+  // A pair works while both its ports are there.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& pair : config_.forwarding.pairs) {
+    if (std::count(port_names_.begin(), port_names_.end(), pair.first) != 0 &&
+        std::count(port_names_.begin(), port_names_.end(), pair.second) != 0) {
+      pairs.push_back(pair);
+    }
+  }
+  Engines e;
+  e.l2switch = std::make_unique<L2SwitchEngine>(fdb_.get(), VlanMap(std::move(vlans)),
+                                                config_.forwarding.lcores.size());
+  ZC_ASSIGN_OR_RETURN(e.io, IoEngine::Create(pairs, port_names_));
+  e.macswap = std::make_unique<MacswapEngine>();
+  return e;
 }
 
 FwdEngine* Daemon::EngineFor(FwdMode mode) const {
   switch (mode) {
     case FwdMode::kL2Switch:
-      return l2switch_.get();
+      return engines_.l2switch.get();
     case FwdMode::kIo:
-      return io_.get();
+      return engines_.io.get();
     case FwdMode::kMacswap:
-      return macswap_.get();
+      return engines_.macswap.get();
   }
   return nullptr;
+}
+
+std::vector<Port*> Daemon::PortTable() const {
+  std::vector<Port*> table;
+  for (const auto& port : ports_) table.push_back(port.get());
+  return table;
 }
 
 // testpmd's words: `start` and `stop` forwarding; `port start|stop NAME`.
@@ -233,7 +234,7 @@ absl::StatusOr<Port*> Daemon::FindPort(absl::Span<const std::string> args,
                                        absl::string_view usage) const {
   if (args.size() != 1) return absl::InvalidArgumentError(absl::StrCat("usage: ", usage));
   for (const auto& port : ports_) {
-    if (port->name() == args[0]) return port.get();
+    if (port != nullptr && port->name() == args[0]) return port.get();
   }
   return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
 }
@@ -257,7 +258,10 @@ void Daemon::AddModeCommands() {
                     return absl::FailedPreconditionError(
                         "io mode needs port pairs (forwarding.pairs in the configuration)");
                   }
-                  dataplane_->SetEngine(EngineFor(*mode));
+                  {
+                    std::lock_guard<std::mutex> lock(topology_mu_);
+                    dataplane_->SetEngine(EngineFor(*mode));
+                  }
                   mode_ = *mode;
                   std::fprintf(stderr, "zcswitchd: forwarding mode %s\n", args[0].c_str());
                   return CommandReply{{{"mode", args[0]}},
@@ -281,6 +285,7 @@ absl::Status Daemon::ClaimSockets() {
     AddStatsCommands(commands_, [this] { return Snapshot(SnapshotDepth::kFull); });
     AddModeCommands();
     AddRunCommands();
+    AddPortCommands();
     commands_.Add("shutdown", "", "stop forwarding and exit (as SIGTERM does)",
                   [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
                     if (!args.empty()) return absl::InvalidArgumentError("usage: shutdown");
@@ -312,44 +317,40 @@ absl::Status Daemon::Setup() {
 
   ZC_ASSIGN_OR_RETURN(pool_, CreateMbufPool("zc_mbufs", PoolSize(config_), rte_socket_id()));
   ZC_ASSIGN_OR_RETURN(quiescence_, Quiescence::Create(config_.forwarding.lcores.size()));
-  if (std::any_of(config_.ports.begin(), config_.ports.end(),
-                  [](const PortConfig& p) { return p.type == PortType::kVhostUser; })) {
-    // Jumbo frames from guests land in one mbuf each rather than a chain of
-    // five: one allocation and one copy stream per packet.
-    ZC_ASSIGN_OR_RETURN(jumbo_pool_, CreateMbufPool("zc_jumbo", kJumboMbufs, rte_socket_id(),
-                                                    kJumboDataRoom));
-  }
-  const auto tx_queues = static_cast<uint16_t>(config_.forwarding.lcores.size());
   for (size_t i = 0; i < config_.ports.size(); ++i) {
     const PortConfig& pc = config_.ports[i];
-    if (pc.type == PortType::kVhostUser) {
-      absl::StatusOr<std::unique_ptr<VhostUserPort>> port =
-          VhostUserPort::Create(pc, tx_queues, {pool_.get(), jumbo_pool_.get()},
-                                quiescence_.get());
-      if (!port.ok()) {
-        return absl::InvalidArgumentError(absl::StrFormat("%s: ports[%d].socket: %s",
-                                                          config_.source, i,
-                                                          port.status().message()));
-      }
-      poll_sources_.push_back(port->get());
-      ports_.push_back(*std::move(port));
-      continue;
-    }
-    absl::StatusOr<std::unique_ptr<EthdevPort>> port =
-        EthdevPort::Open(pc, tx_queues, pool_.get());
+    absl::StatusOr<std::unique_ptr<Port>> port = OpenPort(pc);
     if (!port.ok()) {
-      // A device that cannot be probed, is taken, or lacks the queues or
-      // descriptors asked for is a configuration problem: name where it came
-      // from, and exit as for any bad configuration.
-      return absl::InvalidArgumentError(absl::StrFormat("%s: ports[%d].devargs: %s", config_.source,
-                                                        i, port.status().message()));
+      // A socket that cannot be made, or a device that cannot be probed, is
+      // taken, or lacks the queues or descriptors asked for, is a
+      // configuration problem: name where it came from, and exit as for any
+      // bad configuration.
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: ports[%d].%s: %s", config_.source, i,
+                          pc.type == PortType::kVhostUser ? "socket" : "devargs",
+                          port.status().message()));
     }
     ports_.push_back(*std::move(port));
+    port_configs_.push_back(pc);
+    port_names_.push_back(pc.name);
   }
-  for (const PortConfig& p : config_.ports) port_names_.push_back(p.name);
-  ZC_RETURN_IF_ERROR(MakeEngines());
+  ZC_ASSIGN_OR_RETURN(fdb_, Fdb::Create({.aging_s = config_.fdb.aging_s,
+                                         .lcores = static_cast<unsigned>(config_.forwarding.lcores.size()),
+                                         .qsbr = quiescence_->qsbr()}));
+  for (const StaticFdbEntry& e : config_.fdb.static_entries) {
+    // The configuration checked that the port exists.
+    const auto port = std::find(port_names_.begin(), port_names_.end(), e.port);
+    rte_ether_addr mac;
+    std::copy(e.mac.bytes.begin(), e.mac.bytes.end(), mac.addr_bytes);
+    ZC_RETURN_IF_ERROR(
+        fdb_->AddStatic(mac, e.vlan, static_cast<uint16_t>(port - port_names_.begin())));
+  }
+  ZC_ASSIGN_OR_RETURN(engines_, BuildEngines());
+  mode_ = config_.forwarding.mode;
   if (control_ != nullptr) {
-    AddFdbCommands(commands_, fdb_.get(), &l2switch_->vlans(), port_names_);
+    AddFdbCommands(
+        commands_, fdb_.get(), [this]() -> const VlanMap& { return engines_.l2switch->vlans(); },
+        &port_names_);
   }
   for (auto& port : ports_) {
     ZC_RETURN_IF_ERROR(port->Start());
@@ -357,9 +358,7 @@ absl::Status Daemon::Setup() {
                  port->Describe().c_str());
   }
 
-  std::vector<Port*> ports;
-  for (auto& port : ports_) ports.push_back(port.get());
-  dataplane_ = std::make_unique<Dataplane>(ports, EngineFor(mode_), config_.forwarding.lcores,
+  dataplane_ = std::make_unique<Dataplane>(PortTable(), EngineFor(mode_), config_.forwarding.lcores,
                                            config_.forwarding.tx_retries,
                                            MbufPools{pool_.get(), jumbo_pool_.get()}, quiescence_.get());
   ZC_RETURN_IF_ERROR(dataplane_->Start());
@@ -401,6 +400,8 @@ void Daemon::Serve() {
   SwitchSnapshot last = Snapshot();
   while (g_stop_signal.load() == 0 && !shutdown_requested_) {
     std::vector<PollSource*> sources = poll_sources_;
+    // The control socket goes last: a command may remove a port, which must
+    // not be dispatched after it in the same round.
     if (control_ != nullptr) sources.push_back(control_.get());
     // Often enough that a new MAC is learned within milliseconds.
     PollOnce(sources, 10);
@@ -426,6 +427,7 @@ void Daemon::Serve() {
 void Daemon::RefreshLinks() {
   link_was_up_.resize(ports_.size(), false);
   for (size_t i = 0; i < ports_.size(); ++i) {
+    if (ports_[i] == nullptr) continue;
     ports_[i]->RefreshLink();
     const bool up = ports_[i]->link_up();
     if (link_was_up_[i] && !up) fdb_->FlushPort(static_cast<uint16_t>(i));
@@ -457,16 +459,16 @@ void Daemon::Teardown() {
   if (dataplane_ != nullptr) {
     dataplane_->Stop();
     const SwitchSnapshot final_counters = Snapshot();
-    for (auto& port : ports_) port->Stop();
+    for (auto& port : ports_) {
+      if (port != nullptr) port->Stop();
+    }
     Print("Final port statistics\n" + FormatPortStats(final_counters, {}) +
           "Final lcore statistics\n" + FormatLcoreStats(final_counters) + FdbText());
     dataplane_.reset();
   }
   running_.store(false, std::memory_order_release);
   poll_sources_.clear();
-  macswap_.reset();
-  io_.reset();
-  l2switch_.reset();
+  engines_ = {};
   fdb_.reset();
   ports_.clear();
   quiescence_.reset();
@@ -480,11 +482,13 @@ SwitchSnapshot Daemon::Snapshot(SnapshotDepth depth) const {
   // The metrics exposer's threads call this from before set-up is done; the
   // port and lcore lists are only read once they stand.
   if (!running_.load(std::memory_order_acquire)) return s;
+  std::lock_guard<std::mutex> lock(topology_mu_);
   const bool full = depth == SnapshotDepth::kFull;
   s.tsc = rte_rdtsc();
   s.tsc_hz = rte_get_tsc_hz();
   s.started_tsc = started_tsc_;
   for (size_t i = 0; i < ports_.size(); ++i) {
+    if (ports_[i] == nullptr) continue;
     const Port& port = *ports_[i];
     PortSnapshot& p = s.ports.emplace_back();
     p.name = port.name();
@@ -496,7 +500,8 @@ SwitchSnapshot Daemon::Snapshot(SnapshotDepth depth) const {
     port.AppendXstats(p.xstats);
     if (full) {
       port.AppendDeviceXstats(p.device_xstats);
-      p.info = PortInfo{port.Describe(), VlanText(l2switch_->vlans().port(static_cast<uint16_t>(i))), OffloadNames(port.tx_offloads())};
+      p.info = PortInfo{port.Describe(), VlanText(VlanOf(port_configs_[i])),
+                        OffloadNames(port.tx_offloads())};
     }
   }
   if (fdb_ != nullptr) s.fdb = fdb_->Stats();
@@ -504,12 +509,11 @@ SwitchSnapshot Daemon::Snapshot(SnapshotDepth depth) const {
     for (size_t i = 0; i < dataplane_->num_lcores(); ++i) {
       LcoreSnapshot& l = s.lcores.emplace_back();
       l.lcore_id = dataplane_->lcore_id(i);
-      l.rx_queues = dataplane_->queues(i).size();
       l.sample = dataplane_->Sample(i);
-      for (size_t q = 0; q < l.rx_queues; ++q) {
-        const RxQueueRef& ref = dataplane_->queues(i)[q];
-        l.queues.push_back({ports_[ref.port]->name(), ref.queue, dataplane_->QueueSample(i, q)});
+      for (const PolledQueue& q : dataplane_->Queues(i)) {
+        l.queues.push_back({port_names_[q.ref.port], q.ref.queue, q.sample});
       }
+      l.rx_queues = l.queues.size();
     }
   }
   if (full) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,12 +61,29 @@ class Daemon {
   absl::Status CheckLcores() const;
   absl::Status ClaimSockets();
   absl::Status Setup();
-  absl::Status MakeEngines();
   absl::Status StartPrompt();
   FwdEngine* EngineFor(FwdMode mode) const;
   void AddModeCommands();
   void AddRunCommands();
   size_t PortId(const Port& port) const;
+
+  // Every mode's engine for the current port table, built together so that
+  // switching modes is instant.
+  struct Engines {
+    std::unique_ptr<L2SwitchEngine> l2switch;
+    std::unique_ptr<FwdEngine> io;
+    std::unique_ptr<FwdEngine> macswap;
+  };
+  absl::StatusOr<Engines> BuildEngines() const;
+  // The port `config` describes, not started. Errors are the port's own;
+  // the caller says where the description came from.
+  absl::StatusOr<std::unique_ptr<Port>> OpenPort(const PortConfig& config);
+  std::vector<Port*> PortTable() const;
+  // Ports coming and going while forwarding runs (daemon_ports.cc).
+  void AddPortCommands();
+  absl::StatusOr<CommandReply> AddPort(const PortConfig& config);
+  absl::StatusOr<CommandReply> RemovePort(absl::Span<const std::string> args);
+  absl::Status CheckMbufsFor(const PortConfig& config) const;
   // The port named by the one argument in `args`; `usage` for anything else.
   absl::StatusOr<Port*> FindPort(absl::Span<const std::string> args,
                                  absl::string_view usage) const;
@@ -84,14 +102,19 @@ class Daemon {
   MbufPool pool_;
   MbufPool jumbo_pool_;  // only with vhost-user ports
   std::unique_ptr<Quiescence> quiescence_;
+  // The port table, index = port id. An id stays with its port for the
+  // port's life (the FDB holds ids); a removed port leaves its id free
+  // (a null port, an empty name) for the next one added.
   std::vector<std::unique_ptr<Port>> ports_;
+  std::vector<PortConfig> port_configs_;
+  std::vector<std::string> port_names_;    // the FDB commands read it
   std::vector<PollSource*> poll_sources_;  // the ports with sockets to serve
-  std::vector<std::string> port_names_;  // index = port id
+  // Threads other than the control thread (metrics, DPDK telemetry) hold it
+  // while they read the port table and the data plane's plan; the control
+  // thread holds it while it changes them. No lcore ever takes it.
+  mutable std::mutex topology_mu_;
   std::unique_ptr<Fdb> fdb_;
-  // Every mode's engine, built at start so that switching is instant.
-  std::unique_ptr<L2SwitchEngine> l2switch_;
-  std::unique_ptr<FwdEngine> io_;
-  std::unique_ptr<FwdEngine> macswap_;
+  Engines engines_;
   FwdMode mode_ = FwdMode::kL2Switch;
   std::unique_ptr<Dataplane> dataplane_;
   std::unique_ptr<MetricsExposer> metrics_;

@@ -26,8 +26,6 @@ namespace zcswitch {
 namespace {
 
 constexpr unsigned kMaxLcore = 127;  // DPDK's default RTE_MAX_LCORE - 1
-constexpr uint16_t kMaxQueues = 64;
-constexpr size_t kMaxPortName = 32;
 
 // Builds errors that name source, line, column and key path.
 class Reader {
@@ -117,9 +115,7 @@ absl::Status ParsePort(const Reader& r, const YAML::Node& node, const std::strin
   if (!node["name"]) return r.Error(node, path, "missing key 'name'");
   if (!node["type"]) return r.Error(node, path, "missing key 'type'");
   ZC_ASSIGN_OR_RETURN(port.name, r.String(node["name"], path + ".name"));
-  if (port.name.empty() || port.name.size() > kMaxPortName ||
-      port.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                  "0123456789_-") != std::string::npos) {
+  if (!IsPortName(port.name)) {
     return r.Error(node["name"], path + ".name",
                    absl::StrFormat("\"%s\" is not a port name (1-%d letters, digits, "
                                    "'_' or '-')",
@@ -139,7 +135,7 @@ absl::Status ParsePort(const Reader& r, const YAML::Node& node, const std::strin
   }
   if (node["queues"]) {
     uint64_t v;
-    ZC_ASSIGN_OR_RETURN(v, r.Uint(node["queues"], path + ".queues", 1, kMaxQueues));
+    ZC_ASSIGN_OR_RETURN(v, r.Uint(node["queues"], path + ".queues", 1, kMaxPortQueues));
     port.queues = static_cast<uint16_t>(v);
   }
   if (node["vlan"] && node["trunk"]) {
@@ -352,7 +348,7 @@ absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& co
   for (size_t i = 0; i < config.ports.size(); ++i) {
     const PortConfig& port = config.ports[i];
     if (port.type != PortType::kEthdev) continue;
-    const std::string device = port.devargs.substr(0, port.devargs.find(','));
+    const std::string device = DeviceOf(port);
     auto [it, inserted] = devices.emplace(device, i);
     if (!inserted) {
       return r.Error(root["ports"][i]["devargs"], Reader::Index("ports", i) + ".devargs",
@@ -461,6 +457,16 @@ absl::string_view FwdModeName(FwdMode mode) {
       return "macswap";
   }
   return "?";
+}
+
+bool IsPortName(absl::string_view name) {
+  return !name.empty() && name.size() <= kMaxPortName &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789_-") == absl::string_view::npos;
+}
+
+std::string DeviceOf(const PortConfig& port) {
+  return port.devargs.substr(0, port.devargs.find(','));
 }
 
 std::optional<FwdMode> ParseFwdMode(absl::string_view name) {

@@ -24,6 +24,9 @@ enum class FwdMode { kL2Switch, kIo, kMacswap };
 enum class PortType { kEthdev, kVhostUser };
 enum class VhostMode { kServer, kClient };
 
+inline constexpr uint16_t kMaxPortQueues = 64;
+inline constexpr size_t kMaxPortName = 32;
+
 absl::string_view FwdModeName(FwdMode mode);
 std::optional<FwdMode> ParseFwdMode(absl::string_view name);
 
@@ -42,6 +45,12 @@ struct PortConfig {
   std::string socket;
   VhostMode mode = VhostMode::kServer;
 };
+
+// Whether `name` may name a port: 1 to kMaxPortName letters, digits, '_' or
+// '-'.
+bool IsPortName(absl::string_view name);
+// The device an ethdev port's devargs name: what comes before the first comma.
+std::string DeviceOf(const PortConfig& port);
 
 struct ForwardingConfig {
   FwdMode mode = FwdMode::kL2Switch;

@@ -72,24 +72,25 @@ std::string FormatFdb(const Fdb& fdb, const std::vector<std::string>& port_names
   return out;
 }
 
-void AddFdbCommands(CommandTable& table, Fdb* fdb, const VlanMap* vlans,
-                    std::vector<std::string> port_names) {
+void AddFdbCommands(CommandTable& table, Fdb* fdb, std::function<const VlanMap&()> vlans,
+                    const std::vector<std::string>* port_names) {
   table.Add("fdb add", "MAC [vlan N] PORT", "add a static FDB entry (never aged, never moved)",
             [fdb, vlans, port_names](
                 absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+              const std::vector<std::string>& names = *port_names;
               constexpr absl::string_view kUsage = "usage: fdb add MAC [vlan N] PORT";
               absl::StatusOr<std::pair<rte_ether_addr, uint16_t>> key = ParseMacVlan(args);
               if (!key.ok() || args.size() != 1) {
                 return absl::InvalidArgumentError(absl::StrCat(
                     key.ok() ? "" : absl::StrCat(key.status().message(), "; "), kUsage));
               }
-              const auto port = std::find(port_names.begin(), port_names.end(), args[0]);
-              if (port == port_names.end()) {
+              const auto port = std::find(names.begin(), names.end(), args[0]);
+              if (args[0].empty() || port == names.end()) {
                 return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
               }
-              const auto id = static_cast<uint16_t>(port - port_names.begin());
+              const auto id = static_cast<uint16_t>(port - names.begin());
               const auto [mac, vlan] = *key;
-              if (!vlans->port(id).Carries(vlan)) {
+              if (!vlans().port(id).Carries(vlan)) {
                 return absl::InvalidArgumentError(
                     absl::StrFormat("port %s does not carry VLAN %d", args[0], vlan));
               }
@@ -128,7 +129,7 @@ void AddFdbCommands(CommandTable& table, Fdb* fdb, const VlanMap* vlans,
               for (const FdbEntry& e : SortedEntries(*fdb)) {
                 entries.push_back({{"mac", MacText(e.mac)},
                                    {"vlan", e.vlan},
-                                   {"port", PortName(port_names, e.port)},
+                                   {"port", PortName(*port_names, e.port)},
                                    {"type", e.is_static ? "static" : "learned"},
                                    {"age_s", e.age_s}});
               }
@@ -138,7 +139,7 @@ void AddFdbCommands(CommandTable& table, Fdb* fdb, const VlanMap* vlans,
                                       {"table_full", s.table_full}, {"learn_dropped", s.learn_dropped},
                                       {"aging_s", fdb->aging_s()}};
               return CommandReply{{{"entries", entries}, {"stats", stats}},
-                                  FormatFdb(*fdb, port_names)};
+                                  FormatFdb(*fdb, *port_names)};
             });
 }
 

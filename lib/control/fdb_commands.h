@@ -8,6 +8,7 @@
 #ifndef ZCSWITCH_LIB_CONTROL_FDB_COMMANDS_H_
 #define ZCSWITCH_LIB_CONTROL_FDB_COMMANDS_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,12 @@ namespace zcswitch {
 // The table text of `fdb`'s entries; `port_names` is indexed by port id.
 std::string FormatFdb(const Fdb& fdb, const std::vector<std::string>& port_names);
 
-// `fdb` and `vlans` must outlive `table`; `port_names` and `vlans` are
-// indexed by port id. Commands run on the control thread, the FDB's writer.
-void AddFdbCommands(CommandTable& table, Fdb* fdb, const VlanMap* vlans,
-                    std::vector<std::string> port_names);
+// `fdb` and `port_names` must outlive `table`. `port_names` (empty for an id
+// not in use) and the VlanMap `vlans` returns are indexed by port id, and read
+// at each command: ports come and go. Commands run on the control thread, the
+// FDB's writer.
+void AddFdbCommands(CommandTable& table, Fdb* fdb, std::function<const VlanMap&()> vlans,
+                    const std::vector<std::string>* port_names);
 
 }  // namespace zcswitch
 

@@ -21,4 +21,20 @@ std::vector<std::vector<RxQueueRef>> AssignRxQueues(absl::Span<const uint16_t> r
   return by_lcore;
 }
 
+void AssignAddedPort(std::vector<std::vector<RxQueueRef>>& by_lcore, uint16_t port,
+                     uint16_t queues) {
+  if (by_lcore.empty()) return;
+  for (uint16_t q = 0; q < queues; ++q) {
+    auto least = std::min_element(by_lcore.begin(), by_lcore.end(),
+                                  [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    least->push_back({port, q});
+  }
+}
+
+void UnassignPort(std::vector<std::vector<RxQueueRef>>& by_lcore, uint16_t port) {
+  for (auto& list : by_lcore) {
+    std::erase_if(list, [port](const RxQueueRef& r) { return r.port == port; });
+  }
+}
+
 }  // namespace zcswitch

@@ -1,6 +1,8 @@
 // Which lcore polls which RX queue: every queue of every port is polled by
 // exactly one lcore, and queues are dealt round-robin so that each lcore gets
-// as even a share as the counts allow.
+// as even a share as the counts allow. A port added later is dealt to the
+// least loaded lcores, and no queue already polled ever moves: an lcore on
+// the previous assignment may still be polling it.
 #ifndef ZCSWITCH_LIB_DATAPLANE_QUEUE_ASSIGNMENT_H_
 #define ZCSWITCH_LIB_DATAPLANE_QUEUE_ASSIGNMENT_H_
 
@@ -23,6 +25,14 @@ struct RxQueueRef {
 // lcores whenever there are enough lcores.
 std::vector<std::vector<RxQueueRef>> AssignRxQueues(absl::Span<const uint16_t> rx_queues,
                                                     size_t num_lcores);
+
+// Deals the `queues` RX queues of a port added at run time, one at a time, to
+// the lcore with the fewest queues (the lowest index among equals).
+void AssignAddedPort(std::vector<std::vector<RxQueueRef>>& by_lcore, uint16_t port,
+                     uint16_t queues);
+
+// Takes every queue of `port` off its lcore; the others keep theirs.
+void UnassignPort(std::vector<std::vector<RxQueueRef>>& by_lcore, uint16_t port);
 
 }  // namespace zcswitch
 

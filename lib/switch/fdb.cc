@@ -175,20 +175,25 @@ void Fdb::ForEach(absl::FunctionRef<void(uint64_t key, uintptr_t data, int32_t p
 }
 
 size_t Fdb::FlushPort(uint16_t port) {
-  return FlushLearnedIf([port](uint16_t p) { return p == port; });
+  return FlushIf([port](uint16_t p) { return p == port; });
+}
+
+size_t Fdb::ForgetPort(uint16_t port) {
+  return FlushIf([port](uint16_t p) { return p == port; }, /*with_static=*/true);
 }
 
 size_t Fdb::FlushLearned() {
-  return FlushLearnedIf([](uint16_t) { return true; });
+  return FlushIf([](uint16_t) { return true; });
 }
 
-size_t Fdb::FlushLearnedIf(absl::FunctionRef<bool(uint16_t port)> doomed_port) {
+size_t Fdb::FlushIf(absl::FunctionRef<bool(uint16_t port)> doomed_port, bool with_static) {
   // Requests the lcores made before the flush would otherwise bring back what
   // it removes (a port that just stopped is not polled any more).
   DrainLearning();
   std::vector<uint64_t> doomed;
   ForEach([&](uint64_t key, uintptr_t data, int32_t) {
-    if (!(data & kStaticBit) && doomed_port(static_cast<uint16_t>(data & kPortMask))) {
+    if ((with_static || !(data & kStaticBit)) &&
+        doomed_port(static_cast<uint16_t>(data & kPortMask))) {
       doomed.push_back(key);
     }
   });

@@ -83,8 +83,12 @@ class Fdb {
   // Removes an entry, static or learned. NotFound if there is none.
   absl::Status Remove(const rte_ether_addr& mac, uint16_t vlan);
   // Removes every learned entry pointing at `port` (its link went down, or it
-  // is going away); returns how many.
+  // stopped); returns how many.
   size_t FlushPort(uint16_t port);
+  // Removes every entry pointing at `port`, static ones too: the port is
+  // gone, and its id may be given to another. Call it once no lcore polls
+  // the port, so that nothing learns on it again. Returns how many.
+  size_t ForgetPort(uint16_t port);
   // Removes every learned entry; static ones stay. Returns how many.
   size_t FlushLearned();
   // Learns what the lcores asked for, and ages out learned entries not seen
@@ -104,8 +108,9 @@ class Fdb {
   void Apply(const LearnRequest& request);
   void Age();
   void Delete(absl::Span<const uint64_t> keys);
-  // Removes the learned entries `doomed(port)` picks; returns how many.
-  size_t FlushLearnedIf(absl::FunctionRef<bool(uint16_t port)> doomed);
+  // Removes the learned entries `doomed(port)` picks, and the static ones
+  // too if `with_static`; returns how many.
+  size_t FlushIf(absl::FunctionRef<bool(uint16_t port)> doomed, bool with_static = false);
   // Calls f(key, data, slot) for every entry. Writer only.
   void ForEach(absl::FunctionRef<void(uint64_t key, uintptr_t data, int32_t pos)> f) const;
   void CountEntries(int64_t delta) {

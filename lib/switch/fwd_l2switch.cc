@@ -50,16 +50,18 @@ void L2SwitchEngine::Forward(const FwdContext& ctx, uint16_t in_port, uint16_t i
     if (rte_is_unicast_ether_addr(&eth->src_addr) && !rte_is_zero_ether_addr(&eth->src_addr)) {
       fdb_->Learn(lcore, eth->src_addr, *vlan, in_port);
     }
-    const int out = rte_is_multicast_ether_addr(&eth->dst_addr)
-                        ? -1
-                        : fdb_->Lookup(eth->dst_addr, *vlan);
+    int out = rte_is_multicast_ether_addr(&eth->dst_addr) ? -1 : fdb_->Lookup(eth->dst_addr, *vlan);
+    // An entry for a port being removed, about to be flushed: where the MAC
+    // is now is unknown.
+    if (out >= 0 && (static_cast<size_t>(out) >= ctx.ports.size() || ctx.ports[out] == nullptr)) {
+      out = -1;
+    }
     if (out < 0) {
       Flood(ctx, box, in_port, rx, m, *vlan);
     } else if (out == in_port) {
       // Its destination is behind the port it came from.
       DropBurst(rx, DropReason::kNoRoute, &m, 1);
-    } else if (static_cast<size_t>(out) >= vlans_.num_ports() ||
-               !vlans_.port(static_cast<uint16_t>(out)).Carries(*vlan)) {
+    } else if (!vlans_.port(static_cast<uint16_t>(out)).Carries(*vlan)) {
       // Only a static entry can point outside the VLAN.
       DropBurst(rx, DropReason::kVlanFilter, &m, 1);
     } else {

@@ -229,6 +229,26 @@ class OneShotTest(CliTestCase):
         self.refused("port sink is started", "port", "start", "sink")
         self.assertGreater(self.sink_growth(), 0)
 
+    def check_port_add(self):
+        r = self.cli("port", "add", "extra", "ethdev", "net_null7,no-rx=1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^port extra added \(id \d+\): ")
+        self.assertIn("extra", self.ok("show", "port", "info", "extra")[0])
+        self.refused("a port named extra exists", "port", "add", "extra", "ethdev", "net_null8")
+        r = self.cli("port", "add", "extra2")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("usage: port add NAME vhost-user SOCKET", r.stderr)
+        self.cli("port", "del", "extra")
+
+    def check_port_del(self):
+        self.cli("port", "add", "extra", "ethdev", "net_null7,no-rx=1")
+        r = self.cli("--json", "port", "del", "extra")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout),
+                         {"port": "extra", "removed": True, "fdb_entries_removed": 0})
+        self.refused("no port named", "show", "port", "info", "extra")
+        self.refused("no port named \"extra\"", "port", "del", "extra")
+
     def check_show_port_xstats(self):
         text, data = self.ok("show", "port", "xstats", "sink")
         self.assertTrue(text.startswith("port sink (ethdev)\n"), text)
@@ -348,6 +368,8 @@ class OneShotTest(CliTestCase):
         "start": check_start,
         "port stop": check_port_stop,
         "port start": check_port_start,
+        "port add": check_port_add,
+        "port del": check_port_del,
         "show vhost": check_show_vhost,
         "show port xstats": check_show_port_xstats,
         "show port info": check_show_port_info,

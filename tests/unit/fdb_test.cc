@@ -359,6 +359,21 @@ TEST_F(FdbTest, FlushPortRemovesThatPortsLearnedEntriesOnly) {
   EXPECT_EQ(fdb_->Stats().moves, 0u);
 }
 
+TEST_F(FdbTest, ForgetPortRemovesStaticEntriesAndQueuedRequestsToo) {
+  ASSERT_TRUE(fdb_->AddStatic(Mac(1), 10, 1).ok());
+  ASSERT_TRUE(fdb_->AddStatic(Mac(2), 10, 2).ok());
+  fdb_->Learn(0, Mac(3), 10, 1);
+  fdb_->Maintain(kT0);
+  fdb_->Learn(0, Mac(4), 20, 1);  // still queued
+  EXPECT_EQ(fdb_->ForgetPort(1), 3u);
+  fdb_->Maintain(kT0 + 1);
+  EXPECT_EQ(fdb_->Lookup(Mac(1), 10), -1);
+  EXPECT_EQ(fdb_->Lookup(Mac(3), 10), -1);
+  EXPECT_EQ(fdb_->Lookup(Mac(4), 20), -1);
+  EXPECT_EQ(fdb_->Lookup(Mac(2), 10), 2);
+  EXPECT_EQ(fdb_->Stats().entries, 1u);
+}
+
 TEST_F(FdbTest, AFlushAlsoTakesWhatWasStillToBeLearned) {
   fdb_->Learn(0, Mac(1), 10, 1);  // queued, not applied yet
   EXPECT_EQ(fdb_->FlushPort(1), 1u);

@@ -440,6 +440,30 @@ TEST_F(L2SwitchTest, StaticEntryOutsideTheVlanSendsNothingAcrossVlans) {
   EXPECT_EQ(AllDrops(), 1u);
 }
 
+// While `port del` runs, lcores may forward on a table where the port's id
+// is free (no port, no VLAN) and the FDB still points at it.
+TEST_F(L2SwitchTest, AnEntryForARemovedPortFloodsInsteadOfSending) {
+  Teach(kC, kP2);
+  const std::vector<uint16_t> trunk = {10, 20};
+  engine_ = std::make_unique<L2SwitchEngine>(
+      fdb_.get(),
+      VlanMap({PortVlan::Access(10), PortVlan::Access(10), PortVlan::Trunk({}),
+               PortVlan::Trunk(trunk), PortVlan::Access(20), PortVlan::Untagged()}),
+      1);
+  port_ptrs_[kP2] = nullptr;
+  ASSERT_EQ(fdb_->Lookup(kC, 10), kP2);
+  Receive(kP0, {Frame(kC, kA)});
+  EXPECT_THAT(SentTo(kP1), ElementsAre(Frame(kC, kA)));
+  EXPECT_THAT(SentTo(kTrunk), ElementsAre(Frame(kC, kA, 10)));
+  EXPECT_THAT(SentTo(kP2), IsEmpty());
+  EXPECT_EQ(AllDrops(), 0u);
+  // A broadcast's flood list has no hole in it either.
+  Forget();
+  Receive(kP0, {Frame(kBroadcast, kA)});
+  EXPECT_EQ(AllSent(), 2u);
+  EXPECT_THAT(SentTo(kP2), IsEmpty());
+}
+
 TEST_F(L2SwitchTest, StaticEntryDirectsUnicast) {
   ASSERT_TRUE(fdb_->AddStatic(kC, 20, kTrunk).ok());
   Receive(kP20, {Frame(kC, kA)});

@@ -59,5 +59,28 @@ TEST(QueueAssignmentTest, MoreLcoresThanQueues) {
   EXPECT_TRUE(AssignRxQueues(queues, 0).empty());
 }
 
+TEST(QueueAssignmentTest, AddedPortGoesToTheLeastLoadedAndNothingMoves) {
+  const std::vector<uint16_t> queues = {2, 1};
+  auto a = AssignRxQueues(queues, 2);  // {0.0, 0.1} and {1.0}
+  const auto before = a;
+  AssignAddedPort(a, 2, 3);
+  EXPECT_THAT(a[0], ElementsAre(RxQueueRef{0, 0}, RxQueueRef{0, 1}, RxQueueRef{2, 1}));
+  EXPECT_THAT(a[1], ElementsAre(RxQueueRef{1, 0}, RxQueueRef{2, 0}, RxQueueRef{2, 2}));
+  for (size_t i = 0; i < before.size(); ++i) {
+    for (size_t j = 0; j < before[i].size(); ++j) EXPECT_EQ(a[i][j], before[i][j]);
+  }
+}
+
+TEST(QueueAssignmentTest, UnassignedPortLeavesTheOthersWhereTheyWere) {
+  const std::vector<uint16_t> queues = {2, 2, 1};
+  auto a = AssignRxQueues(queues, 2);
+  UnassignPort(a, 1);
+  EXPECT_THAT(a[0], ElementsAre(RxQueueRef{0, 0}, RxQueueRef{2, 0}));
+  EXPECT_THAT(a[1], ElementsAre(RxQueueRef{0, 1}));
+  // Its id is free again: a port added there is dealt like any other.
+  AssignAddedPort(a, 1, 1);
+  EXPECT_THAT(a[1], ElementsAre(RxQueueRef{0, 1}, RxQueueRef{1, 0}));
+}
+
 }  // namespace
 }  // namespace zcswitch
