@@ -2,6 +2,7 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_devargs.h>
 
 #include <cstdio>
 #include <vector>
@@ -31,6 +32,15 @@ absl::StatusOr<uint16_t> FindPort(const std::string& devargs) {
   }
   return absl::NotFoundError(
       absl::StrFormat("devargs \"%s\": probed, but no ethdev port appeared", devargs));
+}
+
+// Undoes a probe that made no ethdev (a crypto or event device, say), so that
+// the device does not stay probed for nothing and can be probed again.
+void Unprobe(const std::string& devargs) {
+  rte_devargs da{};
+  if (rte_devargs_parse(&da, devargs.c_str()) != 0) return;
+  if (da.bus != nullptr) rte_eal_hotplug_remove(rte_bus_name(da.bus), da.name);
+  rte_devargs_reset(&da);
 }
 
 absl::Status EthError(const std::string& port, absl::string_view what, int rc) {
@@ -73,8 +83,12 @@ absl::StatusOr<std::unique_ptr<EthdevPort>> EthdevPort::Open(const PortConfig& c
         absl::StrFormat("port %s: cannot probe device \"%s\": %s (see the EAL log above)",
                         config.name, config.devargs, rte_strerror(-probed)));
   }
-  uint16_t port_id;
-  ZC_ASSIGN_OR_RETURN(port_id, FindPort(config.devargs));
+  const absl::StatusOr<uint16_t> found = FindPort(config.devargs);
+  if (!found.ok()) {
+    Unprobe(config.devargs);
+    return found.status();
+  }
+  const uint16_t port_id = *found;
 
   // Claim the port, so that no second zcswitch port (nor a device EAL's own
   // --vdev already made) is driven from two places.

@@ -1,6 +1,8 @@
 #include "lib/control/port_spec.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -18,6 +20,14 @@ std::optional<uint16_t> Number(absl::string_view word, int min, int max) {
   int v;
   if (!absl::SimpleAtoi(word, &v) || v < min || v > max) return std::nullopt;
   return static_cast<uint16_t>(v);
+}
+
+// Two spellings of one path ("/run/a.sock", "/run//a.sock") are one socket.
+bool SamePath(const std::string& a, const std::string& b) {
+  std::error_code ec_a, ec_b;
+  const std::filesystem::path pa = std::filesystem::weakly_canonical(a, ec_a);
+  const std::filesystem::path pb = std::filesystem::weakly_canonical(b, ec_b);
+  return (ec_a || ec_b) ? a == b : pa == pb;
 }
 
 }  // namespace
@@ -90,7 +100,7 @@ absl::Status CheckPortFits(const PortConfig& port, absl::Span<const PortConfig> 
           absl::StrFormat("device %s is already port %s", DeviceOf(port), p.name));
     }
     if (p.type == PortType::kVhostUser && port.type == PortType::kVhostUser &&
-        p.socket == port.socket) {
+        SamePath(p.socket, port.socket)) {
       return absl::AlreadyExistsError(
           absl::StrFormat("socket %s is already port %s", port.socket, p.name));
     }

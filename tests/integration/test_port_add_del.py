@@ -138,6 +138,9 @@ class PortAddDelTest(DaemonTestCase):
                 ("unknown port type", ("s9", "tap", "x")),
                 ("queues must be", ("s9", "ethdev", "net_null5", "queues", "0")),
                 ("port s9:", ("s9", "ethdev", "net_bogus0")),
+                ("no ethdev port appeared", ("s9", "ethdev", "crypto_null0")),
+                # Not left probed by the first try: the same answer again.
+                ("no ethdev port appeared", ("s9", "ethdev", "crypto_null0")),
                 ("exists and is not a socket",
                  ("s9", "vhost-user", os.path.join(self.workdir, "zc.yaml"))),
                 ("must be 1-107 characters", ("s9", "vhost-user", "/tmp/" + "x" * 120))):

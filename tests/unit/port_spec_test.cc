@@ -90,6 +90,7 @@ TEST(PortSpecTest, NameDeviceAndSocketMustBeFree) {
   EXPECT_THAT(CheckPortFits(Ethdev("up2", "net_null0"), ports).message(),
               HasSubstr("already port up"));
   EXPECT_THAT(CheckPortFits(Vhost("vm2", "/s1"), ports).message(), HasSubstr("already port vm1"));
+  EXPECT_THAT(CheckPortFits(Vhost("vm2", "//s1"), ports).message(), HasSubstr("already port vm1"));
   EXPECT_TRUE(CheckPortFits(Vhost("vm2", "/s2"), ports).ok());
   EXPECT_TRUE(CheckPortFits(Ethdev("up2", "net_null1"), ports).ok());
 }
