@@ -13,7 +13,8 @@ STATS_PERIOD   ?= 2
 # make run DURATION=10 stops the demo after 10 s (SIGINT) instead of Ctrl-C.
 DURATION       ?=
 JOBS           ?= $(shell nproc)
-CTEST_FLAGS    ?= --output-on-failure
+# Integration tests run one at a time (RUN_SERIAL); unit tests share the cores.
+CTEST_FLAGS    ?= --output-on-failure -j $(JOBS)
 # The QEMU tests' guest (kernel and initramfs), one for every build's tests.
 ZCSWITCH_GUEST_DIR ?= $(abspath $(BUILD_DIR)/guest)
 export ZCSWITCH_GUEST_DIR
