@@ -11,6 +11,8 @@
 // one, on stderr), 2 a usage error of zcswitch-cli or no daemon to talk to.
 #include <gflags/gflags.h>
 
+#include <unistd.h>
+
 #include <clocale>
 #include <cstdio>
 #include <string>
@@ -72,7 +74,9 @@ int Interactive(zcswitch::ControlClient& client) {
     return kExitUsage;
   }
   (*prompt)->Run();
-  return kExitOk;
+  // A script (commands from a pipe or a file) fails if any command did; a
+  // person at the prompt has seen each error already.
+  return !isatty(STDIN_FILENO) && (*prompt)->failures() != 0 ? kExitCommandFailed : kExitOk;
 }
 
 }  // namespace

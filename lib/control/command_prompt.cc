@@ -76,9 +76,11 @@ CommandPrompt::End CommandPrompt::Run() {
     if (IsQuit(words)) return End::kQuit;
     absl::StatusOr<ControlReply> reply = client_->Run(words);
     if (!reply.ok()) {
+      ++failures_;
       std::fprintf(stderr, "%s\n", std::string(reply.status().message()).c_str());
       continue;
     }
+    if (!reply->ok) ++failures_;
     PrintReply(*reply, json_, stdout, stderr);
   }
 }

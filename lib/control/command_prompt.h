@@ -53,6 +53,9 @@ class CommandPrompt {
   // Thread-safe: ends a Run() in another thread.
   void Interrupt();
 
+  // Commands the daemon refused or did not answer, so far.
+  size_t failures() const { return failures_; }
+
  private:
   CommandPrompt(ControlClient* client, bool json, CommandCompletion completion)
       : client_(client), json_(json), completion_(std::move(completion)) {}
@@ -62,6 +65,7 @@ class CommandPrompt {
   CommandCompletion completion_;
   std::unique_ptr<LineEditor> editor_;
   std::atomic<bool> interrupted_{false};
+  size_t failures_ = 0;
 };
 
 }  // namespace zcswitch

@@ -416,6 +416,22 @@ class OneShotTest(CliTestCase):
         self.assertGreater(self.sink_growth(), 0)  # still forwarding
         self.assertEqual(self.cli("show", "fwd").returncode, 0)  # still answering
 
+    def test_a_script_on_stdin_fails_if_a_command_does(self):
+        run = lambda script: subprocess.run([CLI, f"--socket={self.d.control_path}"],
+                                            input=script, capture_output=True, text=True,
+                                            timeout=30, env=self.env)
+        good = run("# a comment\nshow fwd\nshow port stats sink\n")
+        self.assertEqual(good.returncode, 0, good.stderr)
+        self.assertIn("forwarding mode: l2switch", good.stdout)
+        self.assertIn("sink", good.stdout)
+        bad = run("show fwd\nfrobnicate\nshow port stats sink\n")
+        self.assertEqual(bad.returncode, 1, bad)
+        self.assertIn("unknown command \"frobnicate\"", bad.stderr)
+        # Every command still ran, in order.
+        self.assertIn("forwarding mode: l2switch", bad.stdout)
+        self.assertIn("sink", bad.stdout)
+        self.assertEqual(self.d.stop(), 0, self.d.stderr())
+
     def test_usage_errors_exit_2(self):
         r = self.cli("--frobnicate", "help")
         self.assertEqual(r.returncode, 2)
