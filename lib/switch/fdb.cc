@@ -56,6 +56,7 @@ struct alignas(64) Fdb::LcoreLearner {
     uint64_t key = 0;
     uint16_t port = 0;
     uint32_t second = UINT32_MAX;
+    uint32_t removals = 0;
   };
   rte_ring* ring = nullptr;
   Recent recent[kRecentRequests];
@@ -141,8 +142,12 @@ void Fdb::Learn(unsigned lcore, const rte_ether_addr& mac, uint16_t vlan, uint16
   }
   LcoreLearner& learner = *learners_[lcore];
   LcoreLearner::Recent& recent = learner.recent[(key ^ (key >> 23)) % kRecentRequests];
-  if (recent.key == key && recent.port == port && recent.second == now) return;
-  recent = {key, port, now};
+  const uint32_t removals = removals_.load(std::memory_order_relaxed);
+  if (recent.key == key && recent.port == port && recent.second == now &&
+      recent.removals == removals) {
+    return;
+  }
+  recent = {key, port, now, removals};
   LearnRequest request{key, port, {}};
   if (rte_ring_enqueue_elem(learner.ring, &request, sizeof(request)) != 0) learner.dropped.Add(1);
 }
@@ -161,6 +166,7 @@ absl::Status Fdb::Remove(const rte_ether_addr& mac, uint16_t vlan) {
   const uint64_t key = Key(mac, vlan);
   if (rte_hash_del_key(hash_, &key) < 0) return absl::NotFoundError("no such FDB entry");
   CountEntries(-1);
+  removals_.store(removals_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
@@ -261,6 +267,9 @@ void Fdb::Age() {
 void Fdb::Delete(absl::Span<const uint64_t> keys) {
   for (uint64_t k : keys) {
     if (rte_hash_del_key(hash_, &k) >= 0) CountEntries(-1);
+  }
+  if (!keys.empty()) {
+    removals_.store(removals_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
 }
 

@@ -123,6 +123,9 @@ class Fdb {
   std::unique_ptr<std::atomic<uint32_t>[]> last_seen_;
   std::vector<std::unique_ptr<LcoreLearner>> learners_;
   std::atomic<uint32_t> now_s_{0};
+  // Bumped by every removal, so that an lcore asks again at once for what it
+  // asked for this second: the entry may be gone.
+  std::atomic<uint32_t> removals_{0};
   uint32_t last_aged_s_ = 0;
   // Kept here: rte_hash_count() would include deleted slots that RCU has not
   // reclaimed yet.

@@ -374,6 +374,21 @@ TEST_F(FdbTest, ForgetPortRemovesStaticEntriesAndQueuedRequestsToo) {
   EXPECT_EQ(fdb_->Stats().entries, 1u);
 }
 
+// Within one second an lcore asks once per MAC; after a removal it asks
+// again at once, or the MAC would be flooded to until the next second.
+TEST_F(FdbTest, AMacFlushedIsLearnedAgainWithinTheSameSecond) {
+  fdb_->Learn(0, Mac(1), 10, 1);
+  fdb_->Maintain(kT0);
+  ASSERT_EQ(fdb_->ForgetPort(1), 1u);
+  fdb_->Learn(0, Mac(1), 10, 1);
+  fdb_->Maintain(kT0);
+  EXPECT_EQ(fdb_->Lookup(Mac(1), 10), 1);
+  ASSERT_TRUE(fdb_->Remove(Mac(1), 10).ok());
+  fdb_->Learn(0, Mac(1), 10, 1);
+  fdb_->Maintain(kT0);
+  EXPECT_EQ(fdb_->Lookup(Mac(1), 10), 1);
+}
+
 TEST_F(FdbTest, AFlushAlsoTakesWhatWasStillToBeLearned) {
   fdb_->Learn(0, Mac(1), 10, 1);  // queued, not applied yet
   EXPECT_EQ(fdb_->FlushPort(1), 1u);
