@@ -15,6 +15,26 @@ rte_mempool* PoolFor(const MbufPools& pools, const rte_mbuf* m) {
   return pools.small;
 }
 
+// The last (MAC, VLAN) a burst asked the FDB about, and the answer. Packets
+// of a burst mostly share their source (a guest has one MAC) and often their
+// destination (one flow), so the FDB is asked once per run of equal keys.
+struct LastKey {
+  bool Matches(const rte_ether_addr& m, uint16_t v) const {
+    return valid && v == vlan && rte_is_same_ether_addr(&m, &mac);
+  }
+  void Set(const rte_ether_addr& m, uint16_t v, int answer = 0) {
+    rte_ether_addr_copy(&m, &mac);
+    vlan = v;
+    port = answer;
+    valid = true;
+  }
+
+  rte_ether_addr mac{};
+  uint16_t vlan = 0;
+  int port = 0;
+  bool valid = false;
+};
+
 }  // namespace
 
 L2SwitchEngine::L2SwitchEngine(Fdb* fdb, VlanMap vlans, unsigned lcores)
@@ -35,6 +55,8 @@ void L2SwitchEngine::Forward(const FwdContext& ctx, uint16_t in_port, uint16_t i
   Outbox& box = *outboxes_[lcore];
   QueueCounters& rx = ctx.ports[in_port]->stats().rx(in_queue);
   const PortVlan& in_vlan = vlans_.port(in_port);
+  LastKey learned;
+  LastKey looked_up;
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     if (rte_pktmbuf_data_len(m) < sizeof(rte_ether_hdr)) {
@@ -47,10 +69,19 @@ void L2SwitchEngine::Forward(const FwdContext& ctx, uint16_t in_port, uint16_t i
       continue;
     }
     const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
-    if (rte_is_unicast_ether_addr(&eth->src_addr) && !rte_is_zero_ether_addr(&eth->src_addr)) {
-      fdb_->Learn(lcore, eth->src_addr, *vlan, in_port);
+    if (!learned.Matches(eth->src_addr, *vlan)) {
+      if (rte_is_unicast_ether_addr(&eth->src_addr) && !rte_is_zero_ether_addr(&eth->src_addr)) {
+        fdb_->Learn(lcore, eth->src_addr, *vlan, in_port);
+      }
+      learned.Set(eth->src_addr, *vlan);
     }
-    int out = rte_is_multicast_ether_addr(&eth->dst_addr) ? -1 : fdb_->Lookup(eth->dst_addr, *vlan);
+    int out = -1;
+    if (looked_up.Matches(eth->dst_addr, *vlan)) {
+      out = looked_up.port;
+    } else if (!rte_is_multicast_ether_addr(&eth->dst_addr)) {
+      out = fdb_->Lookup(eth->dst_addr, *vlan);
+      looked_up.Set(eth->dst_addr, *vlan, out);
+    }
     // An entry for a port being removed, about to be flushed: where the MAC
     // is now is unknown.
     if (out >= 0 && (static_cast<size_t>(out) >= ctx.ports.size() || ctx.ports[out] == nullptr)) {

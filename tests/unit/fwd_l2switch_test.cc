@@ -464,6 +464,22 @@ TEST_F(L2SwitchTest, AnEntryForARemovedPortFloodsInsteadOfSending) {
   EXPECT_THAT(SentTo(kP2), IsEmpty());
 }
 
+// The engine asks the FDB once per run of equal addresses in a burst: the
+// same MACs in another VLAN are another question.
+TEST_F(L2SwitchTest, OneBurstSameMacsInTwoVlansAreLearnedAndLookedUpApart) {
+  ASSERT_TRUE(fdb_->AddStatic(kC, 10, kP1).ok());
+  Receive(kTrunk, {Frame(kC, kA, 10, 1), Frame(kC, kA, 10, 2), Frame(kC, kA, 20, 3),
+                   Frame(kC, kA, 10, 4)});
+  EXPECT_THAT(SentTo(kP1), ElementsAre(Frame(kC, kA, std::nullopt, 1),
+                                        Frame(kC, kA, std::nullopt, 2),
+                                        Frame(kC, kA, std::nullopt, 4)));
+  EXPECT_THAT(SentTo(kP20), ElementsAre(Frame(kC, kA, std::nullopt, 3)));  // unknown in 20
+  EXPECT_EQ(AllSent(), 4u);
+  fdb_->Maintain(kT0);
+  EXPECT_EQ(fdb_->Lookup(kA, 10), kTrunk);
+  EXPECT_EQ(fdb_->Lookup(kA, 20), kTrunk);
+}
+
 TEST_F(L2SwitchTest, StaticEntryDirectsUnicast) {
   ASSERT_TRUE(fdb_->AddStatic(kC, 20, kTrunk).ok());
   Receive(kP20, {Frame(kC, kA)});
