@@ -492,6 +492,7 @@ SwitchSnapshot Daemon::Snapshot(SnapshotDepth depth) const {
     const Port& port = *ports_[i];
     PortSnapshot& p = s.ports.emplace_back();
     p.name = port.name();
+    p.serial = port.serial();
     p.type = std::string(port.type_name());
     p.link_up = port.link_up();
     p.counters = port.stats().Total();
@@ -511,7 +512,8 @@ SwitchSnapshot Daemon::Snapshot(SnapshotDepth depth) const {
       l.lcore_id = dataplane_->lcore_id(i);
       l.sample = dataplane_->Sample(i);
       for (const PolledQueue& q : dataplane_->Queues(i)) {
-        l.queues.push_back({port_names_[q.ref.port], q.ref.queue, q.sample});
+        l.queues.push_back(
+            {port_names_[q.ref.port], ports_[q.ref.port]->serial(), q.ref.queue, q.sample});
       }
       l.rx_queues = l.queues.size();
     }

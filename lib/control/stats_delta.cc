@@ -3,9 +3,11 @@
 namespace zcswitch {
 namespace {
 
-const PortSnapshot* FindPort(const SwitchSnapshot& s, const std::string& name) {
+// The same port in `s`: the same name, and not a port of that name removed
+// since.
+const PortSnapshot* FindPort(const SwitchSnapshot& s, const PortSnapshot& port) {
   for (const PortSnapshot& p : s.ports) {
-    if (p.name == name) return &p;
+    if (p.name == port.name && p.serial == port.serial) return &p;
   }
   return nullptr;
 }
@@ -44,7 +46,7 @@ void SubtractXstats(std::vector<PortXstat>& now, const std::vector<PortXstat>& b
 SwitchSnapshot Subtract(const SwitchSnapshot& now, const SwitchSnapshot& baseline) {
   SwitchSnapshot d = now;
   for (PortSnapshot& p : d.ports) {
-    const PortSnapshot* base = FindPort(baseline, p.name);
+    const PortSnapshot* base = FindPort(baseline, p);
     if (base == nullptr || WentBackwards(p.counters, base->counters)) continue;
     p.counters = p.counters - base->counters;
     SubtractQueues(p.rx_queues, base->rx_queues);
@@ -58,7 +60,8 @@ SwitchSnapshot Subtract(const SwitchSnapshot& now, const SwitchSnapshot& baselin
     l.sample = l.sample - base->sample;
     for (RxQueueSnapshot& q : l.queues) {
       for (const RxQueueSnapshot& b : base->queues) {
-        if (b.port == q.port && b.queue == q.queue && q.sample.packets >= b.sample.packets) {
+        if (b.port == q.port && b.port_serial == q.port_serial && b.queue == q.queue &&
+            q.sample.packets >= b.sample.packets) {
           q.sample = q.sample - b.sample;
           break;
         }
@@ -83,7 +86,7 @@ std::vector<PortRate> PortRates(const SwitchSnapshot& now, const SwitchSnapshot&
   const double seconds = static_cast<double>(now.tsc - before.tsc) / now.tsc_hz;
   for (size_t i = 0; i < now.ports.size(); ++i) {
     PortCounters d = now.ports[i].counters;
-    const PortSnapshot* b = FindPort(before, now.ports[i].name);
+    const PortSnapshot* b = FindPort(before, now.ports[i]);
     if (b != nullptr && !WentBackwards(d, b->counters)) d = d - b->counters;
     rates[i] = {d.rx_packets / seconds, d.tx_packets / seconds, 8.0 * d.rx_bytes / seconds,
                 8.0 * d.tx_bytes / seconds};

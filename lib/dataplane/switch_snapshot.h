@@ -32,6 +32,7 @@ struct PortInfo {
 
 struct PortSnapshot {
   std::string name;
+  uint64_t serial = 0;  // Port::serial(): which port of that name
   std::string type;
   bool link_up = false;
   PortCounters counters;
@@ -45,6 +46,7 @@ struct PortSnapshot {
 
 struct RxQueueSnapshot {
   std::string port;
+  uint64_t port_serial = 0;
   uint16_t queue = 0;
   RxQueueSample sample;
 };

@@ -25,12 +25,15 @@ namespace zcswitch {
 class Port {
  public:
   Port(std::string name, uint16_t rx_queues, uint16_t tx_queues)
-      : name_(std::move(name)), stats_(rx_queues, tx_queues) {}
+      : name_(std::move(name)), serial_(next_serial_.fetch_add(1)), stats_(rx_queues, tx_queues) {}
   virtual ~Port() = default;
   Port(const Port&) = delete;
   Port& operator=(const Port&) = delete;
 
   const std::string& name() const { return name_; }
+  // Unique among the ports of the process's life: a port removed and added
+  // again under its name is another port, with counters from zero.
+  uint64_t serial() const { return serial_; }
   virtual absl::string_view type_name() const = 0;
   // A one-line description for logs and the CLI: device, driver, MAC, link.
   virtual std::string Describe() const = 0;
@@ -110,7 +113,9 @@ class Port {
     c.bytes.Add(SumBytes(pkts, n));
   }
 
+  inline static std::atomic<uint64_t> next_serial_{1};
   std::string name_;
+  const uint64_t serial_;
   PortStats stats_;
   std::atomic<bool> link_up_{false};
   std::atomic<bool> enabled_{true};

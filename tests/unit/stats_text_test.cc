@@ -17,6 +17,7 @@ SwitchSnapshot Snap(uint64_t tsc, uint64_t rx, uint64_t busy, uint64_t pkts) {
   s.tsc_hz = 1000;
   PortSnapshot p;
   p.name = "uplink";
+  p.serial = 1;
   p.type = "ethdev";
   p.link_up = true;
   p.counters.rx_packets = rx;
@@ -29,7 +30,7 @@ SwitchSnapshot Snap(uint64_t tsc, uint64_t rx, uint64_t busy, uint64_t pkts) {
   l.lcore_id = 1;
   l.rx_queues = 1;
   l.sample = {busy, 500, pkts};
-  l.queues = {{"uplink", 0, {pkts, busy / 2}}};
+  l.queues = {{"uplink", 1, 0, {pkts, busy / 2}}};
   s.lcores.push_back(l);
   return s;
 }
@@ -102,6 +103,25 @@ TEST(StatsDeltaTest, ANewPortUnderAnOldNameIgnoresTheStaleBaseline) {
   SetPortBaseline(baseline, Snap(0, 1000, 0, 0), std::nullopt);
   const SwitchSnapshot shown = Subtract(Snap(0, 30, 0, 0), baseline);
   EXPECT_EQ(shown.ports[0].counters.rx_packets, 30u);
+}
+
+// `port del` then `port add` of that name: the new port's counters have
+// already passed the old one's baseline, and are still not reduced by it.
+TEST(StatsDeltaTest, APortAddedAgainUnderItsNameIsNotReducedByTheOldBaseline) {
+  SwitchSnapshot baseline;
+  SetPortBaseline(baseline, Snap(0, 1000, 0, 0), std::nullopt);
+  SwitchSnapshot now = Snap(0, 5000, 0, 0);
+  now.ports[0].serial = 2;
+  now.lcores[0].queues[0].port_serial = 2;
+  EXPECT_EQ(Subtract(now, baseline).ports[0].counters.rx_packets, 5000u);
+  SwitchSnapshot lcore_base = Snap(0, 0, 2000, 40);
+  now.lcores[0].sample = {2600, 500, 60};
+  now.lcores[0].queues[0].sample = {60, 1300};
+  EXPECT_EQ(Subtract(now, lcore_base).lcores[0].queues[0].sample.packets, 60u);
+  // Rates since the last show count it from zero too.
+  SwitchSnapshot before = Snap(0, 1000, 0, 0);
+  now.tsc = 1000;
+  EXPECT_DOUBLE_EQ(PortRates(now, before)[0].rx_pps, 5000.0);
 }
 
 TEST(StatsDeltaTest, LcoresAndTheirQueuesSubtract) {
