@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "lib/control/command_prompt.h"
 #include "lib/control/control_client.h"
 
@@ -89,7 +91,13 @@ int main(int argc, char** argv) {
   gflags::SetVersionString("0.1");
   if (UnknownFlag(argc, argv)) return kExitUsage;
   gflags::ParseCommandLineFlags(&argc, &argv, true);
-  std::vector<std::string> words(argv + 1, argv + argc);
+  // `zcswitch-cli "show port stats"` is the same command as without quotes.
+  std::vector<std::string> words;
+  for (int i = 1; i < argc; ++i) {
+    for (absl::string_view w : absl::StrSplit(argv[i], absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
+      words.emplace_back(w);
+    }
+  }
 
   zcswitch::ControlClient client(FLAGS_socket);
   if (words.empty()) return Interactive(client);

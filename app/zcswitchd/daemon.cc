@@ -205,7 +205,7 @@ void Daemon::AddRunCommands() {
       [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
         ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, "port stop NAME"));
         if (!port->enabled()) {
-          return absl::FailedPreconditionError(absl::StrFormat("port %s is stopped", args[0]));
+          return absl::FailedPreconditionError(absl::StrFormat("port %s is already stopped", args[0]));
         }
         port->set_enabled(false);
         // No lcore is inside the port once every lcore has been quiescent.
@@ -221,7 +221,7 @@ void Daemon::AddRunCommands() {
       [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
         ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, "port start NAME"));
         if (port->enabled()) {
-          return absl::FailedPreconditionError(absl::StrFormat("port %s is started", args[0]));
+          return absl::FailedPreconditionError(absl::StrFormat("port %s is already started", args[0]));
         }
         ZC_RETURN_IF_ERROR(port->Start());
         port->set_enabled(true);
@@ -267,12 +267,14 @@ void Daemon::AddModeCommands() {
                   return CommandReply{{{"mode", args[0]}},
                                       absl::StrFormat("forwarding mode: %s\n", args[0])};
                 });
-  commands_.Add("show fwd", "", "the forwarding mode",
+  commands_.Add("show fwd", "", "the forwarding mode, and whether forwarding runs",
                 [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
                   if (!args.empty()) return absl::InvalidArgumentError("usage: show fwd");
                   const std::string mode(FwdModeName(mode_));
-                  return CommandReply{{{"mode", mode}},
-                                      absl::StrFormat("forwarding mode: %s\n", mode)};
+                  const bool running = dataplane_ != nullptr && dataplane_->running();
+                  return CommandReply{{{"mode", mode}, {"forwarding", running}},
+                                      absl::StrFormat("forwarding mode: %s%s\n", mode,
+                                                      running ? "" : " (stopped)")};
                 });
 }
 

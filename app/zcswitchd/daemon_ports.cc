@@ -71,8 +71,9 @@ absl::Status Daemon::CheckMbufsFor(const PortConfig& config) const {
 }
 
 void Daemon::AddPortCommands() {
-  commands_.Add("port add", "NAME vhost-user SOCKET [client] [queues N] [vlan N|trunk N,..]",
-                "add a port while forwarding (also: port add NAME ethdev DEVARGS ...)",
+  // The whole usage is long; `port add` alone prints it.
+  commands_.Add("port add", "NAME TYPE ARG [OPT...]",
+                "add a vhost-user SOCKET or ethdev DEVARGS port while forwarding",
                 [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
                   ZC_ASSIGN_OR_RETURN(PortConfig config, ParsePortSpec(args));
                   return AddPort(config);
@@ -97,8 +98,7 @@ absl::StatusOr<CommandReply> Daemon::AddPort(const PortConfig& config) {
   absl::Status started = port.ok() ? (*port)->Start() : port.status();
   if (!started.ok()) {
     poll_sources_.resize(sources);
-    return absl::Status(started.code(),
-                        absl::StrFormat("port %s: %s", config.name, started.message()));
+    return started;
   }
   Port* const added = port->get();
   std::lock_guard<std::mutex> lock(topology_mu_);

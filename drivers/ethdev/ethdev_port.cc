@@ -80,7 +80,7 @@ absl::StatusOr<std::unique_ptr<EthdevPort>> EthdevPort::Open(const PortConfig& c
   const int probed = rte_dev_probe(config.devargs.c_str());
   if (probed != 0) {
     return absl::InvalidArgumentError(
-        absl::StrFormat("port %s: cannot probe device \"%s\": %s (see the EAL log above)",
+        absl::StrFormat("port %s: cannot probe device \"%s\": %s (the daemon's EAL log says why)",
                         config.name, config.devargs, rte_strerror(-probed)));
   }
   const absl::StatusOr<uint16_t> found = FindPort(config.devargs);

@@ -70,9 +70,13 @@ CommandPrompt::End CommandPrompt::Run() {
   for (;;) {
     std::optional<std::string> line = editor_->ReadLine();
     if (!line) return interrupted_.load() ? End::kInterrupted : End::kQuit;
-    const std::vector<std::string> words =
+    std::vector<std::string> words =
         absl::StrSplit(*line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-    if (words.empty() || words[0].starts_with('#')) continue;
+    // A word starting with '#' begins a comment, to the end of the line.
+    words.erase(std::find_if(words.begin(), words.end(),
+                             [](const std::string& w) { return w.starts_with('#'); }),
+                words.end());
+    if (words.empty()) continue;
     if (IsQuit(words)) return End::kQuit;
     absl::StatusOr<ControlReply> reply = client_->Run(words);
     if (!reply.ok()) {

@@ -118,7 +118,7 @@ absl::Status ParsePort(const Reader& r, const YAML::Node& node, const std::strin
   if (!IsPortName(port.name)) {
     return r.Error(node["name"], path + ".name",
                    absl::StrFormat("\"%s\" is not a port name (1-%d letters, digits, "
-                                   "'_' or '-')",
+                                   "'_' or '-'; not \"all\")",
                                    port.name, kMaxPortName));
   }
   std::string type;
@@ -460,7 +460,8 @@ absl::string_view FwdModeName(FwdMode mode) {
 }
 
 bool IsPortName(absl::string_view name) {
-  return !name.empty() && name.size() <= kMaxPortName &&
+  // `all` is what commands take for every port.
+  return !name.empty() && name.size() <= kMaxPortName && name != "all" &&
          name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                 "0123456789_-") == absl::string_view::npos;
 }

@@ -46,9 +46,10 @@ absl::StatusOr<std::pair<rte_ether_addr, uint16_t>> ParseMacVlan(
   uint16_t vlan = kUntaggedVlan;
   if (!args.empty() && args[0] == "vlan") {
     int v = -1;
-    if (args.size() < 2 || !absl::SimpleAtoi(args[1], &v) || v < 1 || v > kMaxVlan) {
+    // VLAN 0 is the untagged domain, as `show fdb` prints it.
+    if (args.size() < 2 || !absl::SimpleAtoi(args[1], &v) || v < 0 || v > kMaxVlan) {
       return absl::InvalidArgumentError(
-          absl::StrFormat("vlan needs a number from 1 to %d", kMaxVlan));
+          absl::StrFormat("vlan needs a number from 0 (untagged) to %d", kMaxVlan));
     }
     vlan = static_cast<uint16_t>(v);
     args.remove_prefix(2);

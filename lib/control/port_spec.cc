@@ -37,7 +37,8 @@ absl::StatusOr<PortConfig> ParsePortSpec(absl::Span<const std::string> args) {
   PortConfig port;
   port.name = args[0];
   if (!IsPortName(port.name)) {
-    return Bad(absl::StrFormat("\"%s\" is not a port name (1-%d letters, digits, '_' or '-')",
+    return Bad(absl::StrFormat("\"%s\" is not a port name (1-%d letters, digits, '_' or '-'; "
+                               "not \"all\")",
                                port.name, kMaxPortName));
   }
   if (args[2].empty()) return Bad("empty socket path or devargs");
@@ -54,8 +55,8 @@ absl::StatusOr<PortConfig> ParsePortSpec(absl::Span<const std::string> args) {
   }
   for (size_t i = 3; i < args.size(); ++i) {
     const std::string& word = args[i];
-    if (word == "client" && port.type == PortType::kVhostUser) {
-      port.mode = VhostMode::kClient;
+    if ((word == "client" || word == "server") && port.type == PortType::kVhostUser) {
+      port.mode = word == "client" ? VhostMode::kClient : VhostMode::kServer;
       continue;
     }
     if (word != "queues" && word != "vlan" && word != "trunk") {

@@ -1,6 +1,6 @@
 // `port add` at run time: the command's words as a PortConfig, and whether a
 // new port fits beside the ports already there.
-//   port add NAME vhost-user SOCKET [client] [queues N] [vlan N | trunk N[,N...]]
+//   port add NAME vhost-user SOCKET [client|server] [queues N] [vlan N | trunk N[,N...]]
 //   port add NAME ethdev DEVARGS [queues N] [vlan N | trunk N[,N...]]
 // A vhost-user port is a socket server unless `client` is given. The words
 // check what the configuration file checks for the same keys.
@@ -18,7 +18,7 @@
 namespace zcswitch {
 
 inline constexpr absl::string_view kPortAddUsage =
-    "usage: port add NAME vhost-user SOCKET [client] [queues N] [vlan N | trunk N[,N...]]\n"
+    "usage: port add NAME vhost-user SOCKET [client|server] [queues N] [vlan N | trunk N[,N...]]\n"
     "       port add NAME ethdev DEVARGS [queues N] [vlan N | trunk N[,N...]]";
 
 // `args` are the words after `port add`. InvalidArgument, with the usage

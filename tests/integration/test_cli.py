@@ -191,13 +191,14 @@ class OneShotTest(CliTestCase):
         self.assertTrue(text.splitlines()[1].startswith("1 "), text)
 
     def check_show_fwd(self):
-        self.assertEqual(self.ok("show", "fwd"), ("forwarding mode: l2switch\n", {"mode": "l2switch"}))
+        self.assertEqual(self.ok("show", "fwd"),
+                         ("forwarding mode: l2switch\n", {"mode": "l2switch", "forwarding": True}))
 
     def check_set_fwd(self):
         for mode in ("macswap", "io", "l2switch"):
             r = self.cli("set", "fwd", mode)
             self.assertEqual((r.returncode, r.stdout), (0, f"forwarding mode: {mode}\n"), r.stderr)
-            self.assertEqual(self.ok("show", "fwd")[1], {"mode": mode})
+            self.assertEqual(self.ok("show", "fwd")[1], {"mode": mode, "forwarding": True})
         self.refused("usage: set fwd", "set", "fwd", "bogus")
 
     def check_stop(self):
@@ -205,6 +206,7 @@ class OneShotTest(CliTestCase):
         self.assertEqual((r.returncode, r.stdout), (0, "forwarding stopped\n"), r.stderr)
         self.refused("not forwarding", "stop")
         self.assertEqual(self.sink_growth(), 0)
+        self.assertEqual(self.cli("show", "fwd").stdout, "forwarding mode: l2switch (stopped)\n")
         self.assertEqual(json.loads(self.cli("--json", "start").stdout), {"forwarding": True})
         self.assertGreater(self.sink_growth(), 0)
 
@@ -226,7 +228,7 @@ class OneShotTest(CliTestCase):
         self.cli("port", "stop", "sink")
         r = self.cli("port", "start", "sink")
         self.assertEqual((r.returncode, r.stdout), (0, "port sink started\n"), r.stderr)
-        self.refused("port sink is started", "port", "start", "sink")
+        self.refused("port sink is already started", "port", "start", "sink")
         self.assertGreater(self.sink_growth(), 0)
 
     def check_port_add(self):
@@ -420,7 +422,7 @@ class OneShotTest(CliTestCase):
         run = lambda script: subprocess.run([CLI, f"--socket={self.d.control_path}"],
                                             input=script, capture_output=True, text=True,
                                             timeout=30, env=self.env)
-        good = run("# a comment\nshow fwd\nshow port stats sink\n")
+        good = run("# a comment\nshow fwd  # and another\nshow port stats sink\n")
         self.assertEqual(good.returncode, 0, good.stderr)
         self.assertIn("forwarding mode: l2switch", good.stdout)
         self.assertIn("sink", good.stdout)
@@ -430,6 +432,12 @@ class OneShotTest(CliTestCase):
         # Every command still ran, in order.
         self.assertIn("forwarding mode: l2switch", bad.stdout)
         self.assertIn("sink", bad.stdout)
+        self.assertEqual(self.d.stop(), 0, self.d.stderr())
+
+    def test_one_quoted_argument_is_split_into_words(self):
+        r = self.cli("show port info sink")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("sink", r.stdout)
         self.assertEqual(self.d.stop(), 0, self.d.stderr())
 
     def test_usage_errors_exit_2(self):

@@ -99,6 +99,7 @@ class FdbCommandsTest(DaemonTestCase):
             (("fdb", "add", STREAM_DST, "vlan", "10", "a"), "port a does not carry VLAN 10"),
             (("fdb", "add", STREAM_DST, "vlan", "4095", "trunk"), "vlan needs a number"),
             (("fdb", "add", STREAM_DST, "vlan", "x", "trunk"), "vlan needs a number"),
+            (("fdb", "add", STREAM_DST, "vlan", "0", "trunk"), "port trunk does not carry VLAN 0"),
             (("fdb", "del", STREAM_DST, "extra"), "usage: fdb del MAC [vlan N]"),
             (("fdb", "del", "02:00:00:00:00:55"), "no FDB entry for 02:00:00:00:00:55 in VLAN 0"),
             (("fdb", "flush", "now"), "usage: fdb flush"),
@@ -110,6 +111,10 @@ class FdbCommandsTest(DaemonTestCase):
         # A trunk's VLAN is fine.
         self.ok("fdb", "add", STREAM_DST, "vlan", "10", "trunk")
         self.assertEqual(self.entries()[(STREAM_DST, 10)], ("trunk", "static"))
+        # As is VLAN 0, the untagged domain, said out loud.
+        self.ok("fdb", "add", "02:00:00:00:00:77", "vlan", "0", "a")
+        self.assertEqual(self.entries()[("02:00:00:00:00:77", 0)], ("a", "static"))
+        self.ok("fdb", "del", "02:00:00:00:00:77", "vlan", "0")
         self.assertEqual(self.d.stop(), 0, self.d.stderr())
 
 

@@ -57,7 +57,7 @@ class RunCommandsTest(DaemonTestCase):
         self.assertEqual(g["sink"]["tx_packets"], 0, g)
         self.assertGreater(g["sink"]["link_down"], 0, g)
         self.assertFalse(g["sink"]["link_up"], g)
-        self.refused("port sink is stopped", "port", "stop", "sink")
+        self.refused("port sink is already stopped", "port", "stop", "sink")
 
         self.ok("port", "stop", "generator")
         g = self.growth()
@@ -71,7 +71,7 @@ class RunCommandsTest(DaemonTestCase):
         g = self.growth()
         self.assertGreater(g["sink"]["tx_packets"], 0, g)
         self.assertEqual(g["sink"]["link_down"], 0, g)
-        self.refused("port sink is started", "port", "start", "sink")
+        self.refused("port sink is already started", "port", "start", "sink")
         self.refused("no port named \"ghost\"", "port", "stop", "ghost")
         self.refused("usage: port stop NAME", "port", "stop")
         self.assertEqual(self.d.stop(), 0, self.d.stderr())

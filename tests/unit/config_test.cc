@@ -140,6 +140,8 @@ TEST(ConfigTest, DuplicatePortName) {
 TEST(ConfigTest, BadPortName) {
   EXPECT_THAT(ErrorOf("ports:\n  - {name: 'a b', type: ethdev, devargs: net_null0}\n"),
               HasSubstr("ports[0].name: \"a b\" is not a port name"));
+  EXPECT_THAT(ErrorOf("ports:\n  - {name: all, type: ethdev, devargs: net_null0}\n"),
+              HasSubstr("ports[0].name: \"all\" is not a port name"));
 }
 
 TEST(ConfigTest, MissingPortInPair) {

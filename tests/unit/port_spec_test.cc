@@ -47,6 +47,7 @@ TEST(PortSpecTest, OptionsInAnyOrder) {
   EXPECT_EQ(p->mode, VhostMode::kClient);
   EXPECT_EQ(p->queues, 4);
   EXPECT_EQ(p->vlan, 10);
+  EXPECT_EQ(Parse({"vm3", "vhost-user", "/s", "server"})->mode, VhostMode::kServer);
   absl::StatusOr<PortConfig> e = Parse({"up", "ethdev", "net_null0,size=64", "trunk", "10,20"});
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(e->type, PortType::kEthdev);
@@ -59,6 +60,7 @@ TEST(PortSpecTest, BadWordsAreRefusedWithUsage) {
       {},
       {"vm1", "vhost-user"},
       {"bad name", "vhost-user", "/s"},
+      {"all", "vhost-user", "/s"},  // what commands take for every port
       {"vm1", "tap", "/s"},
       {"vm1", "vhost-user", ""},
       {"up", "ethdev", ",x=1"},
