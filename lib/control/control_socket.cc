@@ -93,10 +93,11 @@ void ControlSocket::Read(Client& c) {
     if (c.closing) continue;  // discard what follows an over-long line
     c.in.append(buf, n);
     size_t nl;
-    while ((nl = c.in.find('\n')) != std::string::npos) {
+    while ((nl = c.in.find('\n')) != std::string::npos && nl <= kMaxLine) {
       c.out += Handle(c.in.substr(0, nl));
       c.in.erase(0, nl + 1);
     }
+    // A line too long, whether its newline has come or not.
     if (c.in.size() > kMaxLine) {
       c.out += ErrorReply(absl::StrCat("request longer than ", kMaxLine, " bytes"));
       c.in.clear();

@@ -222,6 +222,20 @@ class ControlSocketTest(DaemonTestCase):
         self.assertIn(b"longer than", reply)
         self.assertTrue(self.d.control("help")["ok"])
 
+    def test_a_line_just_over_the_limit_is_refused_with_its_newline(self):
+        # Valid JSON, one byte over 1 MiB, sent whole with its newline.
+        line = b'{"command": ["help"], "pad": "' + b"y" * (1 << 20) + b'"}\n'
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(self.d.control_path)
+            s.settimeout(10)
+            try:
+                s.sendall(line)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            reply = s.recv(65536)
+        self.assertIn(b"longer than 1048576 bytes", reply)
+        self.assertTrue(self.d.control("help")["ok"])
+
     def test_many_clients_at_once(self):
         results = []
 
