@@ -83,6 +83,9 @@ class Daemon {
   void AddPortCommands();
   absl::StatusOr<CommandReply> AddPort(const PortConfig& config);
   absl::StatusOr<CommandReply> RemovePort(absl::Span<const std::string> args);
+  // With topology_mu_ held: engines for the port table as it now is, and the
+  // data plane on both. Unchanged on failure.
+  absl::Status PublishPorts();
   absl::Status CheckMbufsFor(const PortConfig& config) const;
   // The port named by the one argument in `args`; `usage` for anything else.
   absl::StatusOr<Port*> FindPort(absl::Span<const std::string> args,

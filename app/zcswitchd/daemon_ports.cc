@@ -85,6 +85,16 @@ void Daemon::AddPortCommands() {
                 });
 }
 
+absl::Status Daemon::PublishPorts() {
+  ZC_ASSIGN_OR_RETURN(Engines engines, BuildEngines());
+  Engines previous = std::exchange(engines_, std::move(engines));
+  absl::Status published =
+      dataplane_->SetPorts(PortTable(), EngineFor(mode_), {pool_.get(), jumbo_pool_.get()});
+  if (!published.ok()) engines_ = std::move(previous);
+  // Otherwise `previous` goes here: no lcore can be inside it any more.
+  return published;
+}
+
 absl::StatusOr<CommandReply> Daemon::AddPort(const PortConfig& config) {
   if (dataplane_ == nullptr) return absl::UnavailableError("not set up yet");
   ZC_RETURN_IF_ERROR(CheckPortFits(config, port_configs_));
@@ -110,15 +120,7 @@ absl::StatusOr<CommandReply> Daemon::AddPort(const PortConfig& config) {
   ports_[id] = *std::move(port);
   port_configs_[id] = config;
   port_names_[id] = config.name;
-  absl::StatusOr<Engines> engines = BuildEngines();
-  absl::Status published = engines.status();
-  if (engines.ok()) {
-    Engines previous = std::exchange(engines_, *std::move(engines));
-    published = dataplane_->SetPorts(PortTable(), EngineFor(mode_),
-                                     {pool_.get(), jumbo_pool_.get()});
-    if (!published.ok()) engines_ = std::move(previous);
-  }
-  if (!published.ok()) {
+  if (absl::Status published = PublishPorts(); !published.ok()) {
     poll_sources_.resize(sources);
     ports_[id].reset();
     port_configs_[id] = {};
@@ -142,16 +144,8 @@ absl::StatusOr<CommandReply> Daemon::RemovePort(absl::Span<const std::string> ar
     gone = std::move(ports_[id]);
     PortConfig config = std::exchange(port_configs_[id], {});
     std::string name = std::exchange(port_names_[id], "");
-    absl::StatusOr<Engines> engines = BuildEngines();
-    absl::Status published = engines.status();
-    if (engines.ok()) {
-      Engines previous = std::exchange(engines_, *std::move(engines));
-      // Returns once no lcore can reach the port or the previous engines.
-      published = dataplane_->SetPorts(PortTable(), EngineFor(mode_),
-                                       {pool_.get(), jumbo_pool_.get()});
-      if (!published.ok()) engines_ = std::move(previous);
-    }
-    if (!published.ok()) {
+    // Returns once no lcore can reach the port.
+    if (absl::Status published = PublishPorts(); !published.ok()) {
       ports_[id] = std::move(gone);
       port_configs_[id] = std::move(config);
       port_names_[id] = std::move(name);

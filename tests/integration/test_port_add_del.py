@@ -13,7 +13,7 @@ import os
 import time
 import unittest
 
-from zctest import DaemonTestCase, GENERATOR_TO_SINK, Testpmd
+from zctest import ControlCommands, DaemonTestCase, GENERATOR_TO_SINK, Testpmd
 
 L2SWITCH = """
 eal: [-l, "0,1", --no-huge, -m, "512", --no-pci]
@@ -24,27 +24,7 @@ ports:
 """
 
 
-class PortAddDelTest(DaemonTestCase):
-    def ok(self, *words):
-        reply = self.d.control(*words)
-        self.assertTrue(reply["ok"], reply)
-        return reply
-
-    def refused(self, expected, *words):
-        reply = self.d.control(*words)
-        self.assertFalse(reply["ok"], reply)
-        self.assertIn(expected, reply["error"])
-
-    def ports(self):
-        return {p["name"]: p for p in self.ok("show", "port", "stats")["data"]["ports"]}
-
-    def growth(self, seconds=0.4):
-        before = self.ports()
-        time.sleep(seconds)
-        after = self.ports()
-        return {n: {k: after[n][k] - before[n][k] for k in ("rx_packets", "tx_packets")}
-                for n in after if n in before}
-
+class PortAddDelTest(ControlCommands, DaemonTestCase):
     def polled_queues(self):
         lcores = self.ok("show", "lcore", "stats")["data"]["lcores"]
         return sorted((q["port"], q["queue"]) for l in lcores for q in l["queues"])

@@ -4,36 +4,14 @@ everything moves again after a start."""
 import time
 import unittest
 
-from zctest import DaemonTestCase, GENERATOR_TO_SINK
+from zctest import ControlCommands, DaemonTestCase, GENERATOR_TO_SINK
 
 
-class RunCommandsTest(DaemonTestCase):
+class RunCommandsTest(ControlCommands, DaemonTestCase):
     def setUp(self):
         super().setUp()
         self.d = self.start(self.write("zc.yaml", GENERATOR_TO_SINK))
         self.d.wait_ready()
-
-    def ok(self, *words):
-        reply = self.d.control(*words)
-        self.assertTrue(reply["ok"], reply)
-        return reply
-
-    def refused(self, expected, *words):
-        reply = self.d.control(*words)
-        self.assertFalse(reply["ok"], reply)
-        self.assertIn(expected, reply["error"])
-
-    def ports(self):
-        return {p["name"]: p for p in self.ok("show", "port", "stats")["data"]["ports"]}
-
-    def growth(self, seconds=0.3):
-        before = self.ports()
-        time.sleep(seconds)
-        after = self.ports()
-        return {n: {k: after[n][k] - before[n][k] for k in ("rx_packets", "tx_packets")}
-                | {"link_down": after[n]["drops"]["link_down"] - before[n]["drops"]["link_down"],
-                   "link_up": after[n]["link_up"]}
-                for n in after}
 
     def test_stop_and_start_forwarding(self):
         self.assertGreater(self.growth()["sink"]["tx_packets"], 0)

@@ -239,6 +239,34 @@ ports:
 """
 
 
+class ControlCommands:
+    """Control-socket helpers for a test case whose running daemon is self.d."""
+
+    def ok(self, *words):
+        reply = self.d.control(*words)
+        self.assertTrue(reply["ok"], reply)
+        return reply
+
+    def refused(self, expected, *words):
+        reply = self.d.control(*words)
+        self.assertFalse(reply["ok"], reply)
+        self.assertIn(expected, reply["error"])
+
+    def ports(self):
+        return {p["name"]: p for p in self.ok("show", "port", "stats")["data"]["ports"]}
+
+    def growth(self, seconds=0.3):
+        """What each port's counters did over `seconds`: packets, link_down
+        drops, and whether its link is up at the end."""
+        before = self.ports()
+        time.sleep(seconds)
+        after = self.ports()
+        return {n: {k: after[n][k] - before[n][k] for k in ("rx_packets", "tx_packets")}
+                | {"link_down": after[n]["drops"]["link_down"] - before[n]["drops"]["link_down"],
+                   "link_up": after[n]["link_up"]}
+                for n in after if n in before}
+
+
 class DaemonTestCase(unittest.TestCase):
     """A test case with a fresh working directory and daemons killed after."""
 
