@@ -280,9 +280,14 @@ void Daemon::AddModeCommands() {
 
 absl::Status Daemon::ClaimSockets() {
   if (!options_.control_socket.empty()) {
-    commands_.Add("help", "", "list the commands",
-                  [this](absl::Span<const std::string>) -> absl::StatusOr<CommandReply> {
-                    return commands_.HelpReply();
+    commands_.Add("help", "[WORD...]", "list the commands (those starting with WORD...)",
+                  [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+                    CommandReply reply = commands_.HelpReply(args);
+                    if (reply.data["commands"].empty()) {
+                      return absl::NotFoundError(absl::StrFormat(
+                          "no command starts with \"%s\"", absl::StrJoin(args, " ")));
+                    }
+                    return reply;
                   });
     AddStatsCommands(commands_, [this] { return Snapshot(SnapshotDepth::kFull); });
     AddModeCommands();

@@ -24,15 +24,27 @@ absl::StatusOr<CommandReply> CommandTable::Run(absl::Span<const std::string> arg
     if (best == nullptr || words.size() > best->info.words.size()) best = &c;
   }
   if (best == nullptr) {
+    // `show port`: the start of some commands, so those are what to show.
+    const std::string started = argv.empty() ? "" : Help(argv);
+    if (!started.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "incomplete command \"", absl::StrJoin(argv, " "), "\"; it goes on as:\n", started));
+    }
     return absl::InvalidArgumentError(absl::StrCat("unknown command \"", absl::StrJoin(argv, " "),
                                                    "\"; commands are:\n", Help()));
   }
   return best->handler(argv.subspan(best->info.words.size()));
 }
 
-std::string CommandTable::Help() const {
+bool CommandTable::Command::StartsWith(absl::Span<const std::string> prefix) const {
+  return prefix.size() <= info.words.size() &&
+         std::equal(prefix.begin(), prefix.end(), info.words.begin());
+}
+
+std::string CommandTable::Help(absl::Span<const std::string> prefix) const {
   std::string out;
   for (const Command& c : commands_) {
+    if (!c.StartsWith(prefix)) continue;
     const CommandInfo& i = c.info;
     const std::string syntax =
         absl::StrCat(absl::StrJoin(i.words, " "), i.usage.empty() ? "" : " ", i.usage);
@@ -47,12 +59,13 @@ std::vector<CommandTable::CommandInfo> CommandTable::Commands() const {
   return out;
 }
 
-CommandReply CommandTable::HelpReply() const {
+CommandReply CommandTable::HelpReply(absl::Span<const std::string> prefix) const {
   nlohmann::json list = nlohmann::json::array();
   for (const Command& c : commands_) {
+    if (!c.StartsWith(prefix)) continue;
     list.push_back({{"words", c.info.words}, {"usage", c.info.usage}, {"help", c.info.help}});
   }
-  return CommandReply{{{"commands", std::move(list)}}, Help()};
+  return CommandReply{{{"commands", std::move(list)}}, Help(prefix)};
 }
 
 }  // namespace zcswitch

@@ -37,8 +37,9 @@ class CommandTable {
   // command matches; the handler's own status otherwise.
   absl::StatusOr<CommandReply> Run(absl::Span<const std::string> argv) const;
 
-  // One line per command: words, usage, help.
-  std::string Help() const;
+  // One line per command whose words start with `prefix` (every command
+  // for none): words, usage, help.
+  std::string Help(absl::Span<const std::string> prefix = {}) const;
 
   struct CommandInfo {
     std::vector<std::string> words;
@@ -48,13 +49,15 @@ class CommandTable {
   // Every command, in the order they were added.
   std::vector<CommandInfo> Commands() const;
 
-  // The `help` command's reply: text is Help(); data is
+  // The `help [WORD...]` command's reply: text is Help(prefix); data is
   // {"commands": [{"words": ["show", "port", "stats"], "usage": "[NAME|all]",
   //                "help": "..."}, ...]}.
-  CommandReply HelpReply() const;
+  CommandReply HelpReply(absl::Span<const std::string> prefix = {}) const;
 
  private:
   struct Command {
+    bool StartsWith(absl::Span<const std::string> prefix) const;
+
     CommandInfo info;
     CommandHandler handler;
   };

@@ -166,6 +166,14 @@ class OneShotTest(CliTestCase):
         for c in data["commands"]:
             self.assertIn(" ".join(c["words"]), text)
             self.assertIn(c["help"], text)
+        text, data = self.ok("help", "port")
+        self.assertEqual({c["words"][1] for c in data["commands"]}, {"add", "del", "start", "stop"})
+        self.assertNotIn("show", text)
+        self.refused("no command starts with \"frob\"", "help", "frob")
+        # An incomplete command lists how it goes on, not every command.
+        err = self.refused("incomplete command \"show port\"", "show", "port")
+        self.assertIn("show port info", err)
+        self.assertNotIn("shutdown", err)
 
     def check_show_port_stats(self):
         text, data = self.ok("show", "port", "stats")
@@ -405,11 +413,14 @@ class OneShotTest(CliTestCase):
         self.assertIn("Final port statistics", self.d.stdout())
 
     def test_bad_commands_exit_1_with_usage_and_the_daemon_carries_on(self):
-        for words in (["frobnicate"], ["show"], ["show", "ports"]):
+        for words in (["frobnicate"], ["show", "ports"]):
             err = self.refused(f"unknown command \"{' '.join(words)}\"", *words)
             # The usage text: every command with its arguments.
             self.assertIn("show port stats [NAME|all]", err)
             self.assertIn("set fwd l2switch|io|macswap", err)
+        err = self.refused("incomplete command \"show\"", "show")
+        self.assertIn("show port stats [NAME|all]", err)
+        self.assertNotIn("set fwd", err)
         self.refused("usage: show fwd", "show", "fwd", "extra")
         self.refused("no port named", "show", "port", "stats", "nope")
         r = self.cli("--json", "frobnicate")

@@ -47,6 +47,35 @@ TEST(CommandTableTest, UnknownCommandNamesItAndListsTheRest) {
   EXPECT_TRUE(log.empty());
 }
 
+TEST(CommandTableTest, IncompleteCommandListsOnlyWhereItGoesOn) {
+  std::vector<std::string> log;
+  CommandTable t;
+  t.Add("show port stats", "[NAME]", "port stats", Recorder("port-stats", log));
+  t.Add("show port info", "[NAME]", "port info", Recorder("port-info", log));
+  t.Add("shutdown", "", "stop", Recorder("shutdown", log));
+  absl::StatusOr<CommandReply> r = t.Run(Words({"show", "port"}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("incomplete command \"show port\""));
+  EXPECT_THAT(r.status().message(), HasSubstr("show port info"));
+  EXPECT_THAT(r.status().message(), ::testing::Not(HasSubstr("shutdown")));
+  EXPECT_TRUE(log.empty());
+}
+
+TEST(CommandTableTest, HelpForSomeWordsListsTheCommandsStartingSo) {
+  std::vector<std::string> log;
+  CommandTable t;
+  t.Add("show port stats", "[NAME]", "port stats", Recorder("a", log));
+  t.Add("show fdb", "", "fdb", Recorder("b", log));
+  t.Add("port add", "NAME", "add", Recorder("c", log));
+  const CommandReply port = t.HelpReply(Words({"port"}));
+  ASSERT_EQ(port.data["commands"].size(), 1u);
+  EXPECT_EQ(port.data["commands"][0]["words"], nlohmann::json::parse(R"(["port", "add"])"));
+  EXPECT_THAT(port.text, HasSubstr("port add NAME"));
+  EXPECT_THAT(port.text, ::testing::Not(HasSubstr("show")));
+  EXPECT_EQ(t.HelpReply(Words({"show"})).data["commands"].size(), 2u);
+  EXPECT_TRUE(t.HelpReply(Words({"nothing"})).data["commands"].empty());
+}
+
 TEST(CommandTableTest, HandlerErrorsPassThrough) {
   CommandTable t;
   t.Add("fail", "", "always fails", [](absl::Span<const std::string>) {
