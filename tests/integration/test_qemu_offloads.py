@@ -102,6 +102,10 @@ class QemuOffloadsTest(GuestTestCase):
         delta = {n: {k: after[n][k] - before[n][k]
                      for k in ("rx_packets", "rx_bytes", "tx_packets", "tx_bytes")}
                  for n in after}
+        for n in after:
+            delta[n]["drops"] = {r: c - before[n]["drops"].get(r, 0)
+                                 for r, c in after[n]["drops"].items()
+                                 if c != before[n]["drops"].get(r, 0)}
         g2_delta = {k: g2_after[k] - g2_before[k] for k in g2_after}
         self.step(f"same sha256 at both ends; switch {delta}; g2 kernel {g2_delta}")
         for n in after:
@@ -127,8 +131,15 @@ class QemuOffloadsTest(GuestTestCase):
         g2_out = switch["g2"]["tx_bytes"] / switch["g2"]["tx_packets"]
         g2_in = g2_kernel["rx_bytes"] / g2_kernel["rx_packets"]
         self.assertGreater(g1_in, WIRE_FRAME, switch)
-        self.assertEqual(switch["g2"]["tx_packets"], switch["g1"]["rx_packets"], switch)
-        self.assertEqual(switch["g2"]["tx_bytes"], switch["g1"]["rx_bytes"], switch)
+        # A frame g2's ring had no room for is dropped as tx_full (TCP sends
+        # it again): under TCG and ASan g2's driver can fall behind. Every
+        # frame in is either out whole or counted so; no other drop.
+        full = switch["g2"]["drops"].pop("tx_full", 0)
+        self.assertEqual(switch["g2"]["drops"], {}, switch)
+        self.assertEqual(switch["g1"]["drops"], {}, switch)
+        self.assertEqual(switch["g2"]["tx_packets"] + full, switch["g1"]["rx_packets"], switch)
+        if not full:
+            self.assertEqual(switch["g2"]["tx_bytes"], switch["g1"]["rx_bytes"], switch)
         self.assertEqual(g2_kernel["rx_packets"], switch["g2"]["tx_packets"], g2_kernel)
         self.assertGreater(g2_in, WIRE_FRAME, g2_kernel)
         self.step(f"average frame: g1 -> switch {g1_in:.0f} B, switch -> g2 {g2_out:.0f} B, "
