@@ -8,7 +8,8 @@
 // The daemon parses the commands (`help` lists them); this program only
 // carries words there and replies back. Exit codes: 0 ok, 1 the daemon
 // refused the command (its error, with the command list for an unknown
-// one, on stderr), 2 a usage error of zcswitch-cli or no daemon to talk to.
+// one, on stderr; with --json, {"error": ...} on stdout), 2 a usage error of
+// zcswitch-cli or no daemon to talk to.
 #include <gflags/gflags.h>
 
 #include <unistd.h>
@@ -18,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "lib/control/command_prompt.h"
@@ -38,26 +41,54 @@ constexpr char kUsage[] =
     "  runs COMMAND on a running zcswitchd, or gives a prompt without one;\n"
     "  `zcswitch-cli help` lists the commands";
 
-// gflags exits with 1 on a flag it does not know, which here means "the
-// daemon refused the command"; unknown flags are caught first, as usage
-// errors.
-bool UnknownFlag(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--") return false;
-    if (arg.size() < 2 || arg[0] != '-') continue;
-    std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
-    name = name.substr(0, name.find('='));
-    gflags::CommandLineFlagInfo info;
-    if (gflags::GetCommandLineFlagInfo(name.c_str(), &info)) continue;
-    if (name.starts_with("no") && gflags::GetCommandLineFlagInfo(name.c_str() + 2, &info) &&
-        info.type == "bool") {
-      continue;
-    }
-    std::fprintf(stderr, "zcswitch-cli: unknown flag %s\n%s\n", arg.c_str(), kUsage);
+// Whether `arg` is one of this program's flags (gflags' own included), and
+// whether it takes the next argument as its value (`--socket PATH`).
+bool IsFlag(const std::string& arg, bool* takes_next) {
+  *takes_next = false;
+  if (arg.size() < 2 || arg[0] != '-') return false;
+  std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
+  const size_t eq = name.find('=');
+  name = name.substr(0, eq);
+  gflags::CommandLineFlagInfo info;
+  if (gflags::GetCommandLineFlagInfo(name.c_str(), &info)) {
+    *takes_next = eq == std::string::npos && info.type != "bool";
     return true;
   }
-  return false;
+  return name.starts_with("no") && gflags::GetCommandLineFlagInfo(name.c_str() + 2, &info) &&
+         info.type == "bool";
+}
+
+// The command line split into this program's flags (left in `argv` for
+// gflags) and the command's words. Flags may come before or after the
+// command; "--" ends them. Another word starting with '-' is the command's
+// once it has begun (`fdb add MAC vlan -1 P` is the daemon's to refuse), and
+// a usage error before it: gflags would exit with 1 on it, which here means
+// "the daemon refused the command".
+absl::StatusOr<std::vector<std::string>> SplitCommandLine(int* argc, char** argv) {
+  std::vector<std::string> words;
+  int flags = 1;
+  bool flags_end = false;
+  for (int i = 1; i < *argc; ++i) {
+    const std::string arg = argv[i];
+    bool takes_next = false;
+    if (!flags_end && arg == "--") {
+      flags_end = true;
+    } else if (!flags_end && IsFlag(arg, &takes_next)) {
+      argv[flags++] = argv[i];
+      if (takes_next && i + 1 < *argc) argv[flags++] = argv[++i];
+    } else if (!flags_end && words.empty() && arg.size() > 1 && arg[0] == '-') {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag ", arg));
+    } else {
+      // `zcswitch-cli "show port stats"` is the same command as without
+      // quotes.
+      for (absl::string_view w : absl::StrSplit(arg, absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
+        words.emplace_back(w);
+      }
+    }
+  }
+  *argc = flags;
+  argv[flags] = nullptr;
+  return words;
 }
 
 int Interactive(zcswitch::ControlClient& client) {
@@ -89,19 +120,17 @@ int main(int argc, char** argv) {
   std::setlocale(LC_CTYPE, "");
   gflags::SetUsageMessage(kUsage);
   gflags::SetVersionString("0.1");
-  if (UnknownFlag(argc, argv)) return kExitUsage;
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
-  // `zcswitch-cli "show port stats"` is the same command as without quotes.
-  std::vector<std::string> words;
-  for (int i = 1; i < argc; ++i) {
-    for (absl::string_view w : absl::StrSplit(argv[i], absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
-      words.emplace_back(w);
-    }
+  absl::StatusOr<std::vector<std::string>> words = SplitCommandLine(&argc, argv);
+  if (!words.ok()) {
+    std::fprintf(stderr, "zcswitch-cli: %s\n%s\n", std::string(words.status().message()).c_str(),
+                 kUsage);
+    return kExitUsage;
   }
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
 
   zcswitch::ControlClient client(FLAGS_socket);
-  if (words.empty()) return Interactive(client);
-  absl::StatusOr<zcswitch::ControlReply> reply = client.Run(words);
+  if (words->empty()) return Interactive(client);
+  absl::StatusOr<zcswitch::ControlReply> reply = client.Run(*words);
   if (!reply.ok()) {
     std::fprintf(stderr, "zcswitch-cli: %s\n", std::string(reply.status().message()).c_str());
     return kExitUsage;

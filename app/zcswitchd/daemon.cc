@@ -201,33 +201,72 @@ void Daemon::AddRunCommands() {
                   return VhostInfo(*vhost);
                 });
   commands_.Add(
-      "port stop", "NAME", "stop a port: not polled, traffic to it dropped as link_down",
+      "port stop", "NAME|all", "stop a port: not polled, traffic to it dropped as link_down",
       [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-        ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, "port stop NAME"));
-        if (!port->enabled()) {
-          return absl::FailedPreconditionError(absl::StrFormat("port %s is already stopped", args[0]));
-        }
-        port->set_enabled(false);
-        // No lcore is inside the port once every lcore has been quiescent.
+        ZC_ASSIGN_OR_RETURN(std::vector<Port*> ports,
+                            PortsToSwitch(args, "port stop NAME|all", /*started=*/true));
+        for (Port* port : ports) port->set_enabled(false);
+        // No lcore is inside the ports once every lcore has been quiescent.
         quiescence_->Synchronize();
-        port->Stop();
-        port->RefreshLink();
-        fdb_->FlushPort(static_cast<uint16_t>(PortId(*port)));
-        return CommandReply{{{"port", args[0]}, {"started", false}},
-                            absl::StrFormat("port %s stopped\n", args[0])};
+        for (Port* port : ports) {
+          port->Stop();
+          port->RefreshLink();
+          fdb_->FlushPort(static_cast<uint16_t>(PortId(*port)));
+        }
+        return PortsSwitched(args[0], ports, false);
       });
   commands_.Add(
-      "port start", "NAME", "start a stopped port",
+      "port start", "NAME|all", "start a stopped port",
       [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-        ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, "port start NAME"));
-        if (port->enabled()) {
-          return absl::FailedPreconditionError(absl::StrFormat("port %s is already started", args[0]));
+        ZC_ASSIGN_OR_RETURN(std::vector<Port*> ports,
+                            PortsToSwitch(args, "port start NAME|all", /*started=*/false));
+        std::string started;
+        for (Port* port : ports) {
+          if (absl::Status s = port->Start(); !s.ok()) {
+            if (started.empty()) return s;
+            return absl::Status(s.code(), absl::StrCat(s.message(), " (started before it:",
+                                                       started, ")"));
+          }
+          port->set_enabled(true);
+          absl::StrAppend(&started, " ", port->name());
         }
-        ZC_RETURN_IF_ERROR(port->Start());
-        port->set_enabled(true);
-        return CommandReply{{{"port", args[0]}, {"started", true}},
-                            absl::StrFormat("port %s started\n", args[0])};
+        return PortsSwitched(args[0], ports, true);
       });
+}
+
+absl::StatusOr<std::vector<Port*>> Daemon::PortsToSwitch(absl::Span<const std::string> args,
+                                                         absl::string_view usage,
+                                                         bool started) const {
+  if (args.size() == 1 && args[0] == "all") {
+    std::vector<Port*> ports;
+    for (const auto& port : ports_) {
+      if (port != nullptr && port->enabled() == started) ports.push_back(port.get());
+    }
+    return ports;
+  }
+  ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, usage));
+  if (port->enabled() != started) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "port %s is already %s", port->name(), started ? "stopped" : "started"));
+  }
+  return std::vector<Port*>{port};
+}
+
+CommandReply Daemon::PortsSwitched(absl::string_view arg, const std::vector<Port*>& ports,
+                                   bool started) {
+  const char* done = started ? "started" : "stopped";
+  if (arg != "all") {
+    return CommandReply{{{"port", arg}, {"started", started}},
+                        absl::StrFormat("port %s %s\n", arg, done)};
+  }
+  nlohmann::json names = nlohmann::json::array();
+  std::string text;
+  for (const Port* port : ports) {
+    names.push_back(port->name());
+    absl::StrAppend(&text, absl::StrFormat("port %s %s\n", port->name(), done));
+  }
+  if (ports.empty()) text = absl::StrFormat("every port is already %s\n", done);
+  return CommandReply{{{"ports", names}, {"started", started}}, text};
 }
 
 absl::StatusOr<Port*> Daemon::FindPort(absl::Span<const std::string> args,

@@ -18,6 +18,12 @@ bool IsQuit(const std::vector<std::string>& words) {
 }  // namespace
 
 void PrintReply(const ControlReply& reply, bool json, FILE* out, FILE* err) {
+  if (!reply.ok && json) {
+    // A script reading JSON gets JSON either way; the exit code tells which.
+    std::fputs((nlohmann::json{{"error", reply.error}}.dump(2) + "\n").c_str(), out);
+    std::fflush(out);
+    return;
+  }
   if (!reply.ok) {
     std::string error = reply.error;
     if (error.empty() || error.back() != '\n') error += '\n';

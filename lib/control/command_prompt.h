@@ -22,7 +22,8 @@
 namespace zcswitch {
 
 // A reply as people (aligned text, on `out`) or scripts (`data` as JSON, on
-// `out`) read it; a daemon's error goes to `err` in either case.
+// `out`) read it. A daemon's error goes to `err` as text, or to `out` as
+// {"error": TEXT} for scripts.
 void PrintReply(const ControlReply& reply, bool json, FILE* out, FILE* err);
 
 // The daemon's commands, from its `help` reply: Unavailable (naming the

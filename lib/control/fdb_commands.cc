@@ -61,11 +61,15 @@ absl::StatusOr<std::pair<rte_ether_addr, uint16_t>> ParseMacVlan(
 
 std::string FormatFdb(const Fdb& fdb, const std::vector<std::string>& port_names) {
   const FdbStats s = fdb.Stats();
+  size_t width = 12;
+  for (const std::string& name : port_names) width = std::max(width, name.size());
+  const int w = static_cast<int>(width);
   std::string out = absl::StrFormat(
-      "FDB: %d entries (learned %d, moved %d, aged %d after %d s)\n%-17s %4s %-12s %-7s %6s\n",
-      s.entries, s.learned, s.moves, s.aged, fdb.aging_s(), "mac", "vlan", "port", "type", "age");
+      "FDB: %d entries (learned %d, moved %d, aged %d after %d s)\n%-17s %4s %-*s %-7s %6s\n",
+      s.entries, s.learned, s.moves, s.aged, fdb.aging_s(), "mac", "vlan", w, "port", "type",
+      "age");
   for (const FdbEntry& e : SortedEntries(fdb)) {
-    absl::StrAppend(&out, absl::StrFormat("%-17s %4d %-12s %-7s %6s\n", MacText(e.mac), e.vlan,
+    absl::StrAppend(&out, absl::StrFormat("%-17s %4d %-*s %-7s %6s\n", MacText(e.mac), e.vlan, w,
                                           PortName(port_names, e.port),
                                           e.is_static ? "static" : "learned",
                                           e.is_static ? "-" : absl::StrCat(e.age_s)));

@@ -1,5 +1,7 @@
 #include "lib/control/stats_text.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -19,6 +21,14 @@ std::string DropsByReason(const std::string& who, const PortCounters& c) {
   return out;
 }
 
+// The port column is as wide as the longest name (names go up to
+// kMaxPortName), and at least as wide as short names have always made it.
+int NameWidth(const SwitchSnapshot& shown) {
+  size_t width = 12;
+  for (const PortSnapshot& p : shown.ports) width = std::max(width, p.name.size());
+  return static_cast<int>(width);
+}
+
 double Share(uint64_t part, uint64_t whole) {
   return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
 }
@@ -27,8 +37,9 @@ double Share(uint64_t part, uint64_t whole) {
 
 std::string FormatPortStats(const SwitchSnapshot& shown, absl::Span<const PortRate> rates) {
   const bool with_rates = !rates.empty();
+  const int w = NameWidth(shown);
   std::string out =
-      absl::StrFormat("%-12s %-4s %14s %16s %10s %14s %16s %10s", "port", "link", "rx-packets",
+      absl::StrFormat("%-*s %-4s %14s %16s %10s %14s %16s %10s", w, "port", "link", "rx-packets",
                       "rx-bytes", "rx-dropped", "tx-packets", "tx-bytes", "tx-dropped");
   if (with_rates) {
     absl::StrAppend(&out, absl::StrFormat(" %12s %14s %12s %14s", "rx-pps", "rx-bps", "tx-pps",
@@ -40,7 +51,7 @@ std::string FormatPortStats(const SwitchSnapshot& shown, absl::Span<const PortRa
     const PortSnapshot& p = shown.ports[i];
     const PortCounters& c = p.counters;
     absl::StrAppend(
-        &out, absl::StrFormat("%-12s %-4s %14d %16d %10d %14d %16d %10d", p.name,
+        &out, absl::StrFormat("%-*s %-4s %14d %16d %10d %14d %16d %10d", w, p.name,
                               p.link_up ? "up" : "down", c.rx_packets, c.rx_bytes, c.rx_dropped(),
                               c.tx_packets, c.tx_bytes, c.tx_dropped()));
     if (with_rates && i < rates.size()) {
@@ -103,6 +114,7 @@ std::string FormatPortInfo(const SwitchSnapshot& snapshot) {
 }
 
 std::string FormatLcoreStats(const SwitchSnapshot& shown) {
+  const int w = NameWidth(shown);
   std::string out = absl::StrFormat("%-6s %6s %14s %16s %16s %6s %11s\n", "lcore", "queues",
                                     "packets", "busy-cycles", "idle-cycles", "busy%", "cycles/pkt");
   for (const LcoreSnapshot& l : shown.lcores) {
@@ -111,8 +123,8 @@ std::string FormatLcoreStats(const SwitchSnapshot& shown) {
                                           l.rx_queues, s.packets, s.busy_cycles, s.idle_cycles,
                                           s.BusyPercent(), s.CyclesPerPacket()));
     for (const RxQueueSnapshot& q : l.queues) {
-      absl::StrAppend(&out, absl::StrFormat("  %-12s rx%-5d %14d packets %6.1f%% of cycles\n",
-                                            q.port, q.queue, q.sample.packets,
+      absl::StrAppend(&out, absl::StrFormat("  %-*s rx%-5d %14d packets %6.1f%% of cycles\n",
+                                            w, q.port, q.queue, q.sample.packets,
                                             Share(q.sample.cycles,
                                                   s.busy_cycles + s.idle_cycles)));
     }
@@ -121,16 +133,17 @@ std::string FormatLcoreStats(const SwitchSnapshot& shown) {
 }
 
 std::string FormatFwdStats(const SwitchSnapshot& shown) {
-  std::string out = absl::StrFormat("%-12s %14s %10s %14s %10s\n", "port", "rx-packets",
+  const int w = NameWidth(shown);
+  std::string out = absl::StrFormat("%-*s %14s %10s %14s %10s\n", w, "port", "rx-packets",
                                     "rx-dropped", "tx-packets", "tx-dropped");
   PortCounters total;
   for (const PortSnapshot& p : shown.ports) {
     const PortCounters& c = p.counters;
-    absl::StrAppend(&out, absl::StrFormat("%-12s %14d %10d %14d %10d\n", p.name, c.rx_packets,
+    absl::StrAppend(&out, absl::StrFormat("%-*s %14d %10d %14d %10d\n", w, p.name, c.rx_packets,
                                           c.rx_dropped(), c.tx_packets, c.tx_dropped()));
     total += c;
   }
-  absl::StrAppend(&out, absl::StrFormat("%-12s %14d %10d %14d %10d\n", "total", total.rx_packets,
+  absl::StrAppend(&out, absl::StrFormat("%-*s %14d %10d %14d %10d\n", w, "total", total.rx_packets,
                                         total.rx_dropped(), total.tx_packets, total.tx_dropped()));
   return out;
 }

@@ -423,9 +423,16 @@ class OneShotTest(CliTestCase):
         self.assertNotIn("set fwd", err)
         self.refused("usage: show fwd", "show", "fwd", "extra")
         self.refused("no port named", "show", "port", "stats", "nope")
+        # A script asking for JSON gets the error as JSON, on stdout.
         r = self.cli("--json", "frobnicate")
-        self.assertEqual((r.returncode, r.stdout), (1, ""))
-        self.assertIn("unknown command", r.stderr)
+        self.assertEqual((r.returncode, r.stderr), (1, ""))
+        self.assertIn("unknown command \"frobnicate\"", json.loads(r.stdout)["error"])
+        # A word that looks like a flag after the command has begun is the
+        # command's, for the daemon to judge; --json is still a flag there.
+        self.refused("vlan", "fdb", "add", "02:00:00:00:00:99", "vlan", "-1", "sink")
+        r = self.cli("show", "fwd", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["mode"], "l2switch")
         self.assertGreater(self.sink_growth(), 0)  # still forwarding
         self.assertEqual(self.cli("show", "fwd").returncode, 0)  # still answering
 

@@ -1,4 +1,4 @@
-"""`stop` and `start` forwarding, and `port stop|start NAME`, on a running
+"""`stop` and `start` forwarding, and `port stop|start NAME|all`, on a running
 daemon: what stops moving stops, what is dropped meanwhile is counted, and
 everything moves again after a start."""
 import time
@@ -12,6 +12,11 @@ class RunCommandsTest(ControlCommands, DaemonTestCase):
         super().setUp()
         self.d = self.start(self.write("zc.yaml", GENERATOR_TO_SINK))
         self.d.wait_ready()
+
+    def wait_link_up(self, name):
+        deadline = time.time() + 5
+        while not self.ports()[name]["link_up"] and time.time() < deadline:
+            time.sleep(0.05)
 
     def test_stop_and_start_forwarding(self):
         self.assertGreater(self.growth()["sink"]["tx_packets"], 0)
@@ -43,15 +48,25 @@ class RunCommandsTest(ControlCommands, DaemonTestCase):
 
         self.ok("port", "start", "generator")
         self.ok("port", "start", "sink")
-        deadline = time.time() + 5
-        while not self.ports()["sink"]["link_up"] and time.time() < deadline:
-            time.sleep(0.05)
+        self.wait_link_up("sink")
         g = self.growth()
         self.assertGreater(g["sink"]["tx_packets"], 0, g)
         self.assertEqual(g["sink"]["link_down"], 0, g)
         self.refused("port sink is already started", "port", "start", "sink")
         self.refused("no port named \"ghost\"", "port", "stop", "ghost")
-        self.refused("usage: port stop NAME", "port", "stop")
+        self.refused("usage: port stop NAME|all", "port", "stop")
+
+        # testpmd's `port stop all`: every started port, and only those.
+        self.ok("port", "stop", "sink")
+        self.assertEqual(self.ok("port", "stop", "all")["data"],
+                         {"ports": ["generator"], "started": False})
+        self.assertEqual(self.ok("port", "stop", "all")["text"], "every port is already stopped\n")
+        g = self.growth()
+        self.assertEqual((g["generator"]["rx_packets"], g["sink"]["tx_packets"]), (0, 0), g)
+        self.assertEqual(self.ok("port", "start", "all")["text"],
+                         "port generator started\nport sink started\n")
+        self.wait_link_up("sink")
+        self.assertGreater(self.growth()["sink"]["tx_packets"], 0)
         self.assertEqual(self.d.stop(), 0, self.d.stderr())
 
 

@@ -1,6 +1,10 @@
 #include "lib/control/stats_text.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/control/stats_delta.h"
@@ -43,6 +47,20 @@ TEST(StatsTextTest, PortTableShowsCountersAndDropReasons) {
   EXPECT_THAT(t, HasSubstr(" 64000 "));
   EXPECT_THAT(t, HasSubstr("uplink tx_full=3"));
   EXPECT_THAT(t, Not(HasSubstr("rx-pps")));
+}
+
+// Columns stay aligned under a name longer than the usual width.
+TEST(StatsTextTest, LongPortNamesWidenTheNameColumn) {
+  SwitchSnapshot s = Snap(0, 1000, 100, 10);
+  PortSnapshot longer = s.ports[0];
+  longer.name = "a_port_name_of_28_characters";
+  s.ports.push_back(longer);
+  for (const std::string& table : {FormatPortStats(s, {}), FormatFwdStats(s)}) {
+    const std::vector<std::string> lines =
+        absl::StrSplit(table.substr(0, table.find("drops by reason")), '\n', absl::SkipEmpty());
+    ASSERT_GE(lines.size(), 3u) << table;
+    for (const std::string& line : lines) EXPECT_EQ(line.size(), lines[0].size()) << table;
+  }
 }
 
 TEST(StatsTextTest, RatesCoverTheInterval) {
