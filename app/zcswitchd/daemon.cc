@@ -376,6 +376,7 @@ absl::Status Daemon::Setup() {
                           pc.type == PortType::kVhostUser ? "socket" : "devargs",
                           port.status().message()));
     }
+    if (auto* source = dynamic_cast<PollSource*>(port->get())) poll_sources_.push_back(source);
     ports_.push_back(*std::move(port));
     port_configs_.push_back(pc);
     port_names_.push_back(pc.name);

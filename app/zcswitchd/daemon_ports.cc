@@ -49,7 +49,6 @@ absl::StatusOr<std::unique_ptr<Port>> Daemon::OpenPort(const PortConfig& config)
   ZC_ASSIGN_OR_RETURN(std::unique_ptr<VhostUserPort> port,
                       VhostUserPort::Create(config, tx_queues, {pool_.get(), jumbo_pool_.get()},
                                             quiescence_.get()));
-  poll_sources_.push_back(port.get());
   return port;
 }
 
@@ -103,13 +102,8 @@ absl::StatusOr<CommandReply> Daemon::AddPort(const PortConfig& config) {
     return absl::ResourceExhaustedError(absl::StrFormat("%d ports is the most", kMaxPorts));
   }
   if (config.type == PortType::kEthdev) ZC_RETURN_IF_ERROR(CheckMbufsFor(config));
-  const size_t sources = poll_sources_.size();
   absl::StatusOr<std::unique_ptr<Port>> port = OpenPort(config);
-  absl::Status started = port.ok() ? (*port)->Start() : port.status();
-  if (!started.ok()) {
-    poll_sources_.resize(sources);
-    return started;
-  }
+  ZC_RETURN_IF_ERROR(port.ok() ? (*port)->Start() : port.status());
   Port* const added = port->get();
   std::lock_guard<std::mutex> lock(topology_mu_);
   if (id == ports_.size()) {
@@ -121,12 +115,12 @@ absl::StatusOr<CommandReply> Daemon::AddPort(const PortConfig& config) {
   port_configs_[id] = config;
   port_names_[id] = config.name;
   if (absl::Status published = PublishPorts(); !published.ok()) {
-    poll_sources_.resize(sources);
     ports_[id].reset();
     port_configs_[id] = {};
     port_names_[id].clear();
     return published;
   }
+  if (auto* source = dynamic_cast<PollSource*>(added)) poll_sources_.push_back(source);
   std::fprintf(stderr, "zcswitchd: port %s added: %s\n", config.name.c_str(),
                added->Describe().c_str());
   return CommandReply{{{"port", config.name}, {"id", id}},
