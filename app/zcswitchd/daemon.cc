@@ -542,6 +542,7 @@ SwitchSnapshot Daemon::Snapshot(SnapshotDepth depth) const {
     p.serial = port.serial();
     p.type = std::string(port.type_name());
     p.link_up = port.link_up();
+    p.started = port.enabled();
     p.counters = port.stats().Total();
     for (uint16_t q = 0; q < port.rx_queues(); ++q) p.rx_queues.push_back(port.stats().RxQueue(q));
     for (uint16_t q = 0; q < port.tx_queues(); ++q) p.tx_queues.push_back(port.stats().TxQueue(q));

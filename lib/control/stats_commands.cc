@@ -176,6 +176,7 @@ void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snaps
                 nlohmann::json j = {{"name", p.name},
                                     {"type", p.type},
                                     {"link_up", p.link_up},
+                                    {"started", p.started},
                                     {"rx_queues", p.rx_queues.size()},
                                     {"tx_queues", p.tx_queues.size()}};
                 if (p.info) {

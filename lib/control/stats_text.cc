@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -97,7 +98,8 @@ std::string FormatPortXstats(const PortSnapshot& port) {
 std::string FormatPortInfo(const SwitchSnapshot& snapshot) {
   std::string out;
   for (const PortSnapshot& p : snapshot.ports) {
-    absl::StrAppend(&out, absl::StrFormat("port %s\n  %-10s %s\n", p.name, "type", p.type));
+    absl::StrAppend(&out, absl::StrFormat("port %s\n  %-10s %s\n  %-10s %s\n", p.name, "type",
+                                          p.type, "state", p.started ? "started" : "stopped"));
     if (p.info) absl::StrAppend(&out, absl::StrFormat("  %-10s %s\n", "device", p.info->description));
     absl::StrAppend(&out, absl::StrFormat("  %-10s %s\n  %-10s %d rx, %d tx\n", "link",
                                           p.link_up ? "up" : "down", "queues", p.rx_queues.size(),
@@ -154,15 +156,26 @@ std::string FormatFwdConfig(const SwitchSnapshot& snapshot) {
     absl::StrAppend(&out, absl::StrFormat("forwarding mode: %s\ntx retries: %d\n",
                                           snapshot.fwd->mode, snapshot.fwd->tx_retries));
   }
+  absl::flat_hash_map<std::string, bool> started;
+  for (const PortSnapshot& p : snapshot.ports) started[p.name] = p.started;
   for (const LcoreSnapshot& l : snapshot.lcores) {
     std::vector<std::string> queues;
-    for (const RxQueueSnapshot& q : l.queues) queues.push_back(absl::StrCat(q.port, " rx", q.queue));
+    for (const RxQueueSnapshot& q : l.queues) {
+      // A stopped port keeps its queues on their lcores, unpolled.
+      queues.push_back(absl::StrCat(q.port, " rx", q.queue, started[q.port] ? "" : " (stopped)"));
+    }
     absl::StrAppend(&out, absl::StrFormat("lcore %d polls %s\n", l.lcore_id,
                                           queues.empty() ? "nothing" : absl::StrJoin(queues, ", ")));
   }
   if (snapshot.fwd) {
     for (const auto& [a, b] : snapshot.fwd->pairs) {
-      absl::StrAppend(&out, absl::StrFormat("pair %s <-> %s\n", a, b));
+      // A pair works while both its ports are there (port del, port add).
+      std::string absent;
+      for (const std::string* side : {&a, &b}) {
+        if (!started.contains(*side)) absl::StrAppend(&absent, absent.empty() ? "" : ", ", *side);
+      }
+      absl::StrAppend(&out, absl::StrFormat("pair %s <-> %s%s\n", a, b,
+                                            absent.empty() ? "" : " (no port " + absent + ")"));
     }
   }
   return out;

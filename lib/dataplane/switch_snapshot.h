@@ -35,6 +35,7 @@ struct PortSnapshot {
   uint64_t serial = 0;  // Port::serial(): which port of that name
   std::string type;
   bool link_up = false;
+  bool started = true;  // false after `port stop`: assigned to lcores, not polled
   PortCounters counters;
   std::vector<PortCounters> rx_queues;  // index = RX queue
   std::vector<PortCounters> tx_queues;  // index = TX queue

@@ -270,10 +270,11 @@ class OneShotTest(CliTestCase):
     def check_show_port_info(self):
         text, data = self.ok("show", "port", "info", "sink")
         (info,) = data["ports"]
-        self.assertEqual((info["name"], info["type"], info["rx_queues"], info["vlan"]),
-                         ("sink", "ethdev", 1, "untagged"))
+        self.assertEqual(
+            (info["name"], info["type"], info["started"], info["rx_queues"], info["vlan"]),
+            ("sink", "ethdev", True, 1, "untagged"))
         self.assertIn("driver net_null", info["description"])
-        self.assertRegex(text, r"(?m)^port sink\n\s+type\s+ethdev\n")
+        self.assertRegex(text, r"(?m)^port sink\n\s+type\s+ethdev\n\s+state\s+started\n")
         self.assertEqual(len(self.ok("show", "port", "info")[1]["ports"]), 4)
 
     def check_show_fwd_stats(self):

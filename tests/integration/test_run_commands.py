@@ -45,6 +45,11 @@ class RunCommandsTest(ControlCommands, DaemonTestCase):
         self.ok("port", "stop", "generator")
         g = self.growth()
         self.assertEqual(g["generator"]["rx_packets"], 0, g)  # not polled
+        # Its queue stays on its lcore, and the configuration says so.
+        self.assertIn("lcore 1 polls generator rx0 (stopped), sink rx0 (stopped)\n",
+                      self.ok("show", "config", "fwd")["text"])
+        (info,) = self.ok("show", "port", "info", "generator")["data"]["ports"]
+        self.assertFalse(info["started"], info)
 
         self.ok("port", "start", "generator")
         self.ok("port", "start", "sink")

@@ -195,8 +195,22 @@ TEST(StatsTextTest, FwdConfigNamesModeQueuesAndPairs) {
   const std::string t = FormatFwdConfig(s);
   EXPECT_THAT(t, HasSubstr("forwarding mode: io"));
   EXPECT_THAT(t, HasSubstr("tx retries: 8"));
-  EXPECT_THAT(t, HasSubstr("lcore 1 polls uplink rx0"));
-  EXPECT_THAT(t, HasSubstr("pair uplink <-> vm1"));
+  EXPECT_THAT(t, HasSubstr("lcore 1 polls uplink rx0\n"));
+  // vm1 is not in the port table (port del): the pair waits for it.
+  EXPECT_THAT(t, HasSubstr("pair uplink <-> vm1 (no port vm1)\n"));
+}
+
+TEST(StatsTextTest, FwdConfigMarksStoppedPortsAndCompletePairs) {
+  SwitchSnapshot s = Snap(0, 0, 0, 0);
+  PortSnapshot vm1 = s.ports[0];
+  vm1.name = "vm1";
+  s.ports.push_back(vm1);
+  s.ports[0].started = false;
+  s.fwd = FwdSnapshot{"io", {{"uplink", "vm1"}}, 8};
+  const std::string t = FormatFwdConfig(s);
+  EXPECT_THAT(t, HasSubstr("lcore 1 polls uplink rx0 (stopped)\n"));
+  EXPECT_THAT(t, HasSubstr("pair uplink <-> vm1\n"));
+  EXPECT_THAT(FormatPortInfo(s), HasSubstr("port uplink\n  type       ethdev\n  state      stopped\n"));
 }
 
 TEST(StatsTextTest, PortInfoShowsVlanAndOffloads) {
@@ -207,6 +221,7 @@ TEST(StatsTextTest, PortInfoShowsVlanAndOffloads) {
   EXPECT_THAT(t, HasSubstr("vlan       trunk 10,20"));
   EXPECT_THAT(t, HasSubstr("offloads   l4_csum"));
   EXPECT_THAT(t, HasSubstr("queues     1 rx, 0 tx"));
+  EXPECT_THAT(t, HasSubstr("state      started"));
 }
 
 }  // namespace
