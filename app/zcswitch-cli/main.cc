@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <clocale>
 #include <cstdio>
 #include <string>
@@ -58,14 +59,19 @@ bool IsFlag(const std::string& arg, bool* takes_next) {
          info.type == "bool";
 }
 
+// A negative number (`vlan -1`): a command's word, for the daemon to judge.
+bool IsNegativeNumber(const std::string& arg) {
+  return arg.size() > 1 && arg[0] == '-' && std::isdigit(static_cast<unsigned char>(arg[1]));
+}
+
 // The command line split into this program's flags (left in `argv` for
 // gflags) and the command's words. Flags may come before or after the
-// command; "--" ends them. Another word starting with '-' is the command's
-// once it has begun (`fdb add MAC vlan -1 P` is the daemon's to refuse), and
-// a usage error before it: gflags would exit with 1 on it, which here means
-// "the daemon refused the command".
+// command; "--" ends them. Any other word starting with '-' is a usage error
+// here, checked before gflags sees it: gflags would exit with 1, which here
+// means "the daemon refused the command".
 absl::StatusOr<std::vector<std::string>> SplitCommandLine(int* argc, char** argv) {
   std::vector<std::string> words;
+  if (*argc < 1) return words;
   int flags = 1;
   bool flags_end = false;
   for (int i = 1; i < *argc; ++i) {
@@ -74,9 +80,12 @@ absl::StatusOr<std::vector<std::string>> SplitCommandLine(int* argc, char** argv
     if (!flags_end && arg == "--") {
       flags_end = true;
     } else if (!flags_end && IsFlag(arg, &takes_next)) {
+      if (takes_next && i + 1 == *argc) {
+        return absl::InvalidArgumentError(absl::StrCat("flag ", arg, " needs a value"));
+      }
       argv[flags++] = argv[i];
-      if (takes_next && i + 1 < *argc) argv[flags++] = argv[++i];
-    } else if (!flags_end && words.empty() && arg.size() > 1 && arg[0] == '-') {
+      if (takes_next) argv[flags++] = argv[++i];
+    } else if (!flags_end && arg.size() > 1 && arg[0] == '-' && !IsNegativeNumber(arg)) {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", arg));
     } else {
       // `zcswitch-cli "show port stats"` is the same command as without

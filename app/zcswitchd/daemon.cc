@@ -204,7 +204,8 @@ void Daemon::AddRunCommands() {
       "port stop", "NAME|all", "stop a port: not polled, traffic to it dropped as link_down",
       [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
         ZC_ASSIGN_OR_RETURN(std::vector<Port*> ports,
-                            PortsToSwitch(args, "port stop NAME|all", /*started=*/true));
+                            PortsToSwitch(args, "port stop NAME|all", /*now_started=*/true));
+        if (ports.empty()) return PortsSwitched(args[0], ports, false);
         for (Port* port : ports) port->set_enabled(false);
         // No lcore is inside the ports once every lcore has been quiescent.
         quiescence_->Synchronize();
@@ -219,35 +220,45 @@ void Daemon::AddRunCommands() {
       "port start", "NAME|all", "start a stopped port",
       [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
         ZC_ASSIGN_OR_RETURN(std::vector<Port*> ports,
-                            PortsToSwitch(args, "port start NAME|all", /*started=*/false));
-        std::string started;
+                            PortsToSwitch(args, "port start NAME|all", /*now_started=*/false));
+        // Every port is tried; one that fails to start does not keep the
+        // others down.
+        std::vector<Port*> started;
+        absl::Status failed;
+        std::vector<std::string> errors;
         for (Port* port : ports) {
           if (absl::Status s = port->Start(); !s.ok()) {
-            if (started.empty()) return s;
-            return absl::Status(s.code(), absl::StrCat(s.message(), " (started before it:",
-                                                       started, ")"));
+            if (failed.ok()) failed = s;
+            errors.emplace_back(s.message());
+            continue;
           }
           port->set_enabled(true);
-          absl::StrAppend(&started, " ", port->name());
+          started.push_back(port);
         }
-        return PortsSwitched(args[0], ports, true);
+        if (failed.ok()) return PortsSwitched(args[0], ports, true);
+        if (ports.size() == 1) return failed;
+        std::vector<std::string> names;
+        for (const Port* port : started) names.push_back(port->name());
+        return absl::Status(failed.code(),
+                            absl::StrCat(absl::StrJoin(errors, "; "), "; started: ",
+                                         names.empty() ? "none" : absl::StrJoin(names, " ")));
       });
 }
 
 absl::StatusOr<std::vector<Port*>> Daemon::PortsToSwitch(absl::Span<const std::string> args,
                                                          absl::string_view usage,
-                                                         bool started) const {
+                                                         bool now_started) const {
   if (args.size() == 1 && args[0] == "all") {
     std::vector<Port*> ports;
     for (const auto& port : ports_) {
-      if (port != nullptr && port->enabled() == started) ports.push_back(port.get());
+      if (port != nullptr && port->enabled() == now_started) ports.push_back(port.get());
     }
     return ports;
   }
   ZC_ASSIGN_OR_RETURN(Port * port, FindPort(args, usage));
-  if (port->enabled() != started) {
+  if (port->enabled() != now_started) {
     return absl::FailedPreconditionError(absl::StrFormat(
-        "port %s is already %s", port->name(), started ? "stopped" : "started"));
+        "port %s is already %s", port->name(), now_started ? "stopped" : "started"));
   }
   return std::vector<Port*>{port};
 }

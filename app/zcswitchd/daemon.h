@@ -90,11 +90,13 @@ class Daemon {
   // The port named by the one argument in `args`; `usage` for anything else.
   absl::StatusOr<Port*> FindPort(absl::Span<const std::string> args,
                                  absl::string_view usage) const;
-  // The ports `port start|stop NAME|all` changes, all of them now started
-  // (for stop) or not (for start): the named port, refused if it is not, or
+  // The ports `port start|stop NAME|all` changes, all of them in state
+  // `now_started` (true for stop): the named port, refused if it is not, or
   // for "all" every port that is (perhaps none).
   absl::StatusOr<std::vector<Port*>> PortsToSwitch(absl::Span<const std::string> args,
-                                                   absl::string_view usage, bool started) const;
+                                                   absl::string_view usage,
+                                                   bool now_started) const;
+  // The reply once `ports` are in state `started`.
   static CommandReply PortsSwitched(absl::string_view arg, const std::vector<Port*>& ports,
                                     bool started);
   void Serve();

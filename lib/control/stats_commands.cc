@@ -238,7 +238,10 @@ void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snaps
               for (const LcoreSnapshot& l : s.lcores) {
                 nlohmann::json queues = nlohmann::json::array();
                 for (const RxQueueSnapshot& q : l.queues) {
-                  queues.push_back({{"port", q.port}, {"queue", q.queue}});
+                  const PortSnapshot* port = FindPortSnapshot(s, q.port);
+                  queues.push_back({{"port", q.port},
+                                    {"queue", q.queue},
+                                    {"started", port == nullptr || port->started}});
                 }
                 lcores.push_back({{"lcore", l.lcore_id}, {"queues", queues}});
               }

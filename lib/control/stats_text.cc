@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -156,13 +155,13 @@ std::string FormatFwdConfig(const SwitchSnapshot& snapshot) {
     absl::StrAppend(&out, absl::StrFormat("forwarding mode: %s\ntx retries: %d\n",
                                           snapshot.fwd->mode, snapshot.fwd->tx_retries));
   }
-  absl::flat_hash_map<std::string, bool> started;
-  for (const PortSnapshot& p : snapshot.ports) started[p.name] = p.started;
   for (const LcoreSnapshot& l : snapshot.lcores) {
     std::vector<std::string> queues;
     for (const RxQueueSnapshot& q : l.queues) {
       // A stopped port keeps its queues on their lcores, unpolled.
-      queues.push_back(absl::StrCat(q.port, " rx", q.queue, started[q.port] ? "" : " (stopped)"));
+      const PortSnapshot* port = FindPortSnapshot(snapshot, q.port);
+      const bool stopped = port != nullptr && !port->started;
+      queues.push_back(absl::StrCat(q.port, " rx", q.queue, stopped ? " (stopped)" : ""));
     }
     absl::StrAppend(&out, absl::StrFormat("lcore %d polls %s\n", l.lcore_id,
                                           queues.empty() ? "nothing" : absl::StrJoin(queues, ", ")));
@@ -172,7 +171,7 @@ std::string FormatFwdConfig(const SwitchSnapshot& snapshot) {
       // A pair works while both its ports are there (port del, port add).
       std::string absent;
       for (const std::string* side : {&a, &b}) {
-        if (!started.contains(*side)) absl::StrAppend(&absent, absent.empty() ? "" : ", ", *side);
+        if (FindPortSnapshot(snapshot, *side) == nullptr) absl::StrAppend(&absent, absent.empty() ? "" : ", ", *side);
       }
       absl::StrAppend(&out, absl::StrFormat("pair %s <-> %s%s\n", a, b,
                                             absent.empty() ? "" : " (no port " + absent + ")"));

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,14 @@ struct SwitchSnapshot {
   std::optional<FdbStats> fdb;
   std::optional<FwdSnapshot> fwd;
 };
+
+// The port named `name` in `s`, or nullptr.
+inline const PortSnapshot* FindPortSnapshot(const SwitchSnapshot& s, std::string_view name) {
+  for (const PortSnapshot& p : s.ports) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
 
 }  // namespace zcswitch
 

@@ -464,6 +464,17 @@ class OneShotTest(CliTestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("unknown flag --frobnicate", r.stderr)
         self.assertIn("usage: zcswitch-cli", r.stderr)
+        # After the command too, and a flag missing its value (gflags
+        # itself would exit 1, "refused").
+        for args, error in ((["show", "fwd", "--jsno"], "unknown flag --jsno"),
+                            (["show", "fwd", "--socket"], "flag --socket needs a value")):
+            r = self.cli(*args)
+            self.assertEqual((r.returncode, r.stdout), (2, ""), r)
+            self.assertIn(error, r.stderr)
+        # `--` ends the flags: the daemon is asked, and refuses.
+        r = self.cli("--", "show", "fwd", "--json")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("usage: show fwd", r.stderr)
 
     def test_no_daemon_exits_2_naming_the_socket(self):
         missing = os.path.join(self.workdir, "missing.sock")
