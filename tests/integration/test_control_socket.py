@@ -138,8 +138,9 @@ class ControlSocketTest(DaemonTestCase):
         self.assertEqual(r["data"]["tx_retries"], 8)
         self.assertEqual(r["data"]["pairs"], [["generator", "sink"]])
         self.assertEqual(r["data"]["lcores"], [{"lcore": 1, "queues": [
-            {"port": "generator", "queue": 0}, {"port": "sink", "queue": 0}]}])
-        self.assertIn("pair generator <-> sink", r["text"])
+            {"port": "generator", "queue": 0, "started": True},
+            {"port": "sink", "queue": 0, "started": True}]}])
+        self.assertIn("pair generator <-> sink\n", r["text"])
 
     def test_help_lists_commands(self):
         r = self.d.control("help")
