@@ -569,11 +569,14 @@ SwitchSnapshot Daemon::Snapshot(SnapshotDepth depth) const {
     for (size_t i = 0; i < dataplane_->num_lcores(); ++i) {
       LcoreSnapshot& l = s.lcores.emplace_back();
       l.lcore_id = dataplane_->lcore_id(i);
-      l.sample = dataplane_->Sample(i);
       for (const PolledQueue& q : dataplane_->Queues(i)) {
         l.queues.push_back(
             {port_names_[q.ref.port], ports_[q.ref.port]->serial(), q.ref.queue, q.sample});
       }
+      // The lcore counts a pass for its queue before it counts it for
+      // itself; read after its queues, it has (nearly always) counted at
+      // least as much as they add up to.
+      l.sample = dataplane_->Sample(i);
       l.rx_queues = l.queues.size();
     }
   }

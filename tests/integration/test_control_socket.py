@@ -16,6 +16,8 @@ class ControlSocketTest(DaemonTestCase):
         super().setUp()
         self.d = self.start(self.write("zc.yaml", GENERATOR_TO_SINK))
         self.d.wait_ready()
+        # Well under way, so that what the tests compare has grown past noise.
+        self.d.wait_metric("zcswitch_port_tx_packets_total", 10000, port="sink")
 
     def test_socket_is_private(self):
         mode = stat.S_IMODE(os.stat(self.d.control_path).st_mode)

@@ -73,8 +73,16 @@ class FdbCommandsTest(DaemonTestCase):
         self.assertGreater(grown["a"], 0, grown)
         self.assertGreater(grown["b"], 0, grown)
 
+    def wait_entry(self, key):
+        """The FDB once it holds `key`: the control thread learns what the
+        lcores saw a moment later."""
+        deadline = time.time() + 5
+        while key not in self.entries() and time.time() < deadline:
+            time.sleep(0.05)
+        return self.entries()
+
     def test_flush_forgets_learned_and_keeps_static(self):
-        entries = self.entries()
+        entries = self.wait_entry((ONCE_SRC, 0))
         self.assertEqual(entries[(ONCE_SRC, 0)], ("once", "learned"))
         self.assertEqual(entries[("02:00:00:00:00:77", 10)], ("trunk", "static"))
         data = self.ok("fdb", "flush")
@@ -83,10 +91,8 @@ class FdbCommandsTest(DaemonTestCase):
         self.assertNotIn((ONCE_SRC, 0), entries)  # its port is silent now
         self.assertEqual(entries[("02:00:00:00:00:77", 10)], ("trunk", "static"))
         # The stream's source comes straight back: it is still sending.
-        deadline = time.time() + 5
-        while (STREAM_SRC, 0) not in self.entries() and time.time() < deadline:
-            time.sleep(0.05)
-        self.assertEqual(self.entries()[(STREAM_SRC, 0)], ("stream", "learned"))
+        self.assertEqual(self.wait_entry((STREAM_SRC, 0))[(STREAM_SRC, 0)],
+                         ("stream", "learned"))
 
     def test_bad_arguments_change_nothing(self):
         before = self.entries()

@@ -145,7 +145,8 @@ ports:
         d.wait_metric("zcswitch_port_link_up", 1, port="vm1")
         tp.send("set fwd io retry", "set burst tx delay 50 retry 10000", "start")
         d.wait_metric("zcswitch_port_tx_packets_total", 600, port="vm1")
-        time.sleep(0.5)
+        # Sent by the switch is not yet written by testpmd.
+        self.wait_testpmd_wrote(tp, 600)
         self.assertEqual(tp.quit(), 0, tp.output())
         for q in ("0", "1"):
             rc, out = pcaptool("cmp", "--swap-macs", f"{self.workdir}/q{q}.pcap",
@@ -404,7 +405,7 @@ ports:
             d.wait_metric("zcswitch_port_link_up", 1, port="vm1")
             tp.send("set fwd io retry", "set burst tx delay 50 retry 10000", "start")
             d.wait_metric("zcswitch_port_tx_packets_total", 100 * (i + 1), port="vm1")
-            time.sleep(0.3)
+            self.wait_testpmd_wrote(tp, 100)
             self.assertEqual(tp.quit(), 0, tp.output())
             rc, out = pcaptool("cmp", "--swap-macs", f"{self.workdir}/in.pcap",
                                f"{self.workdir}/back{i}.pcap", check=False)
