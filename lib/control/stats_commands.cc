@@ -86,9 +86,7 @@ absl::StatusOr<std::optional<std::string>> PortArg(absl::Span<const std::string>
                                                    absl::string_view usage) {
   if (args.size() > 1) return absl::InvalidArgumentError(absl::StrCat("usage: ", usage));
   if (args.empty() || args[0] == "all") return std::nullopt;
-  for (const PortSnapshot& p : s.ports) {
-    if (p.name == args[0]) return args[0];
-  }
+  if (FindPortSnapshot(s, args[0]) != nullptr) return args[0];
   return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
 }
 

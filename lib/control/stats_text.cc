@@ -171,7 +171,9 @@ std::string FormatFwdConfig(const SwitchSnapshot& snapshot) {
       // A pair works while both its ports are there (port del, port add).
       std::string absent;
       for (const std::string* side : {&a, &b}) {
-        if (FindPortSnapshot(snapshot, *side) == nullptr) absl::StrAppend(&absent, absent.empty() ? "" : ", ", *side);
+        if (FindPortSnapshot(snapshot, *side) == nullptr) {
+          absl::StrAppend(&absent, absent.empty() ? "" : ", ", *side);
+        }
       }
       absl::StrAppend(&out, absl::StrFormat("pair %s <-> %s%s\n", a, b,
                                             absent.empty() ? "" : " (no port " + absent + ")"));
