@@ -200,4 +200,22 @@ std::string EthdevPort::Describe() const {
                          rte_eth_link_speed_to_str(link.link_speed));
 }
 
+
+const PortDriver kEthdevDriver = {
+    .type = PortType::kEthdev,
+    .name = "ethdev",
+    .attach_key = "devargs",
+    // Its RX rings are filled from the shared pool, and its TX rings hold
+    // mbufs until the device is done with them.
+    .ring_mbufs = [](const PortConfig& config, unsigned lcores) -> unsigned {
+      return config.queues * config.rx_desc + lcores * config.tx_desc;
+    },
+    .open = [](const PortConfig& config,
+               const PortResources& resources) -> absl::StatusOr<std::unique_ptr<Port>> {
+      ZC_ASSIGN_OR_RETURN(std::unique_ptr<EthdevPort> port,
+                          EthdevPort::Open(config, resources.tx_queues, resources.pools.small));
+      return port;
+    },
+};
+
 }  // namespace zcswitch

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "lib/bridge/port_driver.h"
 #include "lib/control/config.h"
 #include "lib/switch/port.h"
 
@@ -50,6 +51,9 @@ class EthdevPort : public Port {
   rte_device* device_;
   bool started_ = false;
 };
+
+// The ethdev row of drivers/port_drivers.cc.
+extern const PortDriver kEthdevDriver;
 
 }  // namespace zcswitch
 

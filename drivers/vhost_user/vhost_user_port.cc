@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lib/base/status_macros.h"
 #include "lib/base/unix_listener.h"
 #include "lib/offload/soft_offload.h"
 
@@ -270,5 +271,24 @@ uint16_t VhostUserPort::TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) {
   rte_spinlock_unlock(&rx_vring_locks_[pair]);
   return sent;
 }
+
+
+const PortDriver kVhostUserDriver = {
+    .type = PortType::kVhostUser,
+    .name = "vhost-user",
+    .attach_key = "socket",
+    // Jumbo frames from guests land in one mbuf each rather than a chain.
+    .large_mbufs = true,
+    // Its rings are the guest's: packets are copied in and out within the
+    // burst.
+    .ring_mbufs = [](const PortConfig&, unsigned) -> unsigned { return 0; },
+    .open = [](const PortConfig& config,
+               const PortResources& resources) -> absl::StatusOr<std::unique_ptr<Port>> {
+      ZC_ASSIGN_OR_RETURN(std::unique_ptr<VhostUserPort> port,
+                          VhostUserPort::Create(config, resources.tx_queues, resources.pools,
+                                                resources.quiescence));
+      return port;
+    },
+};
 
 }  // namespace zcswitch

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/bridge/port_driver.h"
 #include "lib/control/config.h"
 #include "lib/control/poll_loop.h"
 #include "lib/dataplane/quiescence.h"
@@ -102,6 +103,9 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   std::unique_ptr<VringCounters[]> counters_;
   std::unique_ptr<rte_spinlock_t[]> rx_vring_locks_;  // per queue pair, if shared_tx_
 };
+
+// The vhost-user row of drivers/port_drivers.cc.
+extern const PortDriver kVhostUserDriver;
 
 }  // namespace zcswitch
 

@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "lib/base/status_macros.h"
+#include "lib/switch/fwd_mode.h"
 #include "yaml-cpp/yaml.h"
 
 namespace zcswitch {
@@ -218,14 +219,12 @@ absl::Status ParseForwarding(const Reader& r, const YAML::Node& node, Forwarding
   if (node["mode"]) {
     std::string mode;
     ZC_ASSIGN_OR_RETURN(mode, r.String(node["mode"], "forwarding.mode"));
-    std::optional<FwdMode> parsed = ParseFwdMode(mode);
-    if (!parsed) {
+    if (FindFwdMode(mode) == nullptr) {
       return r.Error(node["mode"], "forwarding.mode",
-                     absl::StrFormat("unknown mode \"%s\" (expected l2switch, io or "
-                                     "macswap)",
-                                     mode));
+                     absl::StrFormat("unknown mode \"%s\" (expected one of: %s)", mode,
+                                     FwdModeChoices(", ")));
     }
-    fwd.mode = *parsed;
+    fwd.mode = std::move(mode);
   }
   if (node["lcores"]) {
     const YAML::Node lcores = node["lcores"];
@@ -447,18 +446,6 @@ absl::StatusOr<Config> ParseRoot(const Reader& r, const YAML::Node& root,
 
 }  // namespace
 
-absl::string_view FwdModeName(FwdMode mode) {
-  switch (mode) {
-    case FwdMode::kL2Switch:
-      return "l2switch";
-    case FwdMode::kIo:
-      return "io";
-    case FwdMode::kMacswap:
-      return "macswap";
-  }
-  return "?";
-}
-
 bool IsPortName(absl::string_view name) {
   // `all` is what commands take for every port.
   return !name.empty() && name.size() <= kMaxPortName && name != "all" &&
@@ -468,13 +455,6 @@ bool IsPortName(absl::string_view name) {
 
 std::string DeviceOf(const PortConfig& port) {
   return port.devargs.substr(0, port.devargs.find(','));
-}
-
-std::optional<FwdMode> ParseFwdMode(absl::string_view name) {
-  for (FwdMode m : {FwdMode::kL2Switch, FwdMode::kIo, FwdMode::kMacswap}) {
-    if (FwdModeName(m) == name) return m;
-  }
-  return std::nullopt;
 }
 
 absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source) {

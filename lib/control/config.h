@@ -20,15 +20,11 @@
 
 namespace zcswitch {
 
-enum class FwdMode { kL2Switch, kIo, kMacswap };
 enum class PortType { kEthdev, kVhostUser };
 enum class VhostMode { kServer, kClient };
 
 inline constexpr uint16_t kMaxPortQueues = 64;
 inline constexpr size_t kMaxPortName = 32;
-
-absl::string_view FwdModeName(FwdMode mode);
-std::optional<FwdMode> ParseFwdMode(absl::string_view name);
 
 struct PortConfig {
   std::string name;
@@ -53,7 +49,7 @@ bool IsPortName(absl::string_view name);
 std::string DeviceOf(const PortConfig& port);
 
 struct ForwardingConfig {
-  FwdMode mode = FwdMode::kL2Switch;
+  std::string mode = "l2switch";  // a FwdModes() name
   std::vector<unsigned> lcores = {1};
   std::vector<std::pair<std::string, std::string>> pairs;
   uint32_t tx_retries = 8;

@@ -77,12 +77,12 @@ std::string FormatFdb(const Fdb& fdb, const std::vector<std::string>& port_names
   return out;
 }
 
-void AddFdbCommands(CommandTable& table, Fdb* fdb, std::function<const VlanMap&()> vlans,
-                    const std::vector<std::string>* port_names) {
+void AddFdbCommands(CommandTable& table, Fdb* fdb, std::function<VlanMap()> vlans,
+                    std::function<std::vector<std::string>()> port_names) {
   table.Add("fdb add", "MAC [vlan N] PORT", "add a static FDB entry (never aged, never moved)",
             [fdb, vlans, port_names](
                 absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-              const std::vector<std::string>& names = *port_names;
+              const std::vector<std::string> names = port_names();
               constexpr absl::string_view kUsage = "usage: fdb add MAC [vlan N] PORT";
               absl::StatusOr<std::pair<rte_ether_addr, uint16_t>> key = ParseMacVlan(args);
               if (!key.ok() || args.size() != 1) {
@@ -130,11 +130,12 @@ void AddFdbCommands(CommandTable& table, Fdb* fdb, std::function<const VlanMap&(
   table.Add("show fdb", "", "the forwarding database: MAC, VLAN, port, static or learned, age",
             [fdb, port_names](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
               if (!args.empty()) return absl::InvalidArgumentError("usage: show fdb");
+              const std::vector<std::string> names = port_names();
               nlohmann::json entries = nlohmann::json::array();
               for (const FdbEntry& e : SortedEntries(*fdb)) {
                 entries.push_back({{"mac", MacText(e.mac)},
                                    {"vlan", e.vlan},
-                                   {"port", PortName(*port_names, e.port)},
+                                   {"port", PortName(names, e.port)},
                                    {"type", e.is_static ? "static" : "learned"},
                                    {"age_s", e.age_s}});
               }
@@ -144,7 +145,7 @@ void AddFdbCommands(CommandTable& table, Fdb* fdb, std::function<const VlanMap&(
                                       {"table_full", s.table_full}, {"learn_dropped", s.learn_dropped},
                                       {"aging_s", fdb->aging_s()}};
               return CommandReply{{{"entries", entries}, {"stats", stats}},
-                                  FormatFdb(*fdb, *port_names)};
+                                  FormatFdb(*fdb, names)};
             });
 }
 

@@ -21,12 +21,12 @@ namespace zcswitch {
 // The table text of `fdb`'s entries; `port_names` is indexed by port id.
 std::string FormatFdb(const Fdb& fdb, const std::vector<std::string>& port_names);
 
-// `fdb` and `port_names` must outlive `table`. `port_names` (empty for an id
-// not in use) and the VlanMap `vlans` returns are indexed by port id, and read
-// at each command: ports come and go. Commands run on the control thread, the
-// FDB's writer.
-void AddFdbCommands(CommandTable& table, Fdb* fdb, std::function<const VlanMap&()> vlans,
-                    const std::vector<std::string>* port_names);
+// `fdb` must outlive `table`. The names `port_names` returns (empty for an id
+// not in use) and the VlanMap `vlans` returns are indexed by port id, and
+// asked for at each command: ports come and go. Commands run on the control
+// thread, the FDB's writer.
+void AddFdbCommands(CommandTable& table, Fdb* fdb, std::function<VlanMap()> vlans,
+                    std::function<std::vector<std::string>()> port_names);
 
 }  // namespace zcswitch
 

@@ -46,4 +46,13 @@ void IoEngine::Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queu
   SendBurst(ctx, *ctx.ports[out], pkts, n);
 }
 
+const FwdMode kIoMode = {
+    .name = "io",
+    .help = "fixed port pairs, each forwarding both ways, packets untouched",
+    .needs_pairs = true,
+    .create = [](const FwdModeContext& c) -> absl::StatusOr<std::unique_ptr<FwdEngine>> {
+      return IoEngine::Create(c.pairs, c.port_names);
+    },
+};
+
 }  // namespace zcswitch

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "lib/switch/fwd_engine.h"
+#include "lib/switch/fwd_mode.h"
 
 namespace zcswitch {
 
@@ -34,6 +35,8 @@ class IoEngine : public FwdEngine {
   explicit IoEngine(std::vector<int> peer) : peer_(std::move(peer)) {}
   std::vector<int> peer_;
 };
+
+extern const FwdMode kIoMode;
 
 }  // namespace zcswitch
 

@@ -148,4 +148,12 @@ void L2SwitchEngine::Flush(const FwdContext& ctx, Outbox& box, uint16_t out) {
   box.count[out] = 0;
 }
 
+const FwdMode kL2SwitchMode = {
+    .name = "l2switch",
+    .help = "a learning switch with VLANs and flooding",
+    .create = [](const FwdModeContext& c) -> absl::StatusOr<std::unique_ptr<FwdEngine>> {
+      return std::make_unique<L2SwitchEngine>(c.fdb, *c.vlans, c.lcores);
+    },
+};
+
 }  // namespace zcswitch

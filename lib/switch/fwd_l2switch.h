@@ -15,6 +15,7 @@
 
 #include "lib/switch/fdb.h"
 #include "lib/switch/fwd_engine.h"
+#include "lib/switch/fwd_mode.h"
 #include "lib/switch/vlan.h"
 
 namespace zcswitch {
@@ -50,6 +51,8 @@ class L2SwitchEngine : public FwdEngine {
   const VlanMap vlans_;
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // index = lcore
 };
+
+extern const FwdMode kL2SwitchMode;
 
 }  // namespace zcswitch
 

@@ -23,4 +23,12 @@ void MacswapEngine::Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in
   SendBurst(ctx, *ctx.ports[in_port], pkts, keep);
 }
 
+const FwdMode kMacswapMode = {
+    .name = "macswap",
+    .help = "each packet back out of its port, MACs swapped (a reflector)",
+    .create = [](const FwdModeContext&) -> absl::StatusOr<std::unique_ptr<FwdEngine>> {
+      return std::make_unique<MacswapEngine>();
+    },
+};
+
 }  // namespace zcswitch

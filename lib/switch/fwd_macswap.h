@@ -5,6 +5,7 @@
 #define ZCSWITCH_LIB_SWITCH_FWD_MACSWAP_H_
 
 #include "lib/switch/fwd_engine.h"
+#include "lib/switch/fwd_mode.h"
 
 namespace zcswitch {
 
@@ -14,6 +15,8 @@ class MacswapEngine : public FwdEngine {
   void Forward(const FwdContext& ctx, uint16_t in_port, uint16_t in_queue, rte_mbuf** pkts,
                uint16_t n) override;
 };
+
+extern const FwdMode kMacswapMode;
 
 }  // namespace zcswitch
 

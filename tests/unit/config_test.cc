@@ -50,7 +50,7 @@ TEST(ConfigTest, ParsesEveryKey) {
   absl::StatusOr<Config> c = ParseConfig(kGood, "test.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_THAT(c->eal, ::testing::ElementsAre("-l", "0,1", "--no-huge", "-m", "512"));
-  EXPECT_EQ(c->forwarding.mode, FwdMode::kIo);
+  EXPECT_EQ(c->forwarding.mode, "io");
   EXPECT_THAT(c->forwarding.lcores, ::testing::ElementsAre(1u));
   ASSERT_EQ(c->forwarding.pairs.size(), 1u);
   EXPECT_EQ(c->forwarding.pairs[0].first, "vm1");
@@ -76,7 +76,7 @@ TEST(ConfigTest, ParsesEveryKey) {
 TEST(ConfigTest, DefaultsFollowTheDesign) {
   absl::StatusOr<Config> c = ParseConfig("ports: []\n", "t.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->forwarding.mode, FwdMode::kL2Switch);
+  EXPECT_EQ(c->forwarding.mode, "l2switch");
   EXPECT_THAT(c->forwarding.lcores, ::testing::ElementsAre(1u));
   EXPECT_EQ(c->forwarding.tx_retries, 8u);
   EXPECT_EQ(c->fdb.aging_s, 300u);

@@ -1,10 +1,15 @@
-#include "app/zcswitchd/vhost_info.h"
+#include "drivers/vhost_user/vhost_commands.h"
+
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "drivers/vhost_user/vhost_user_port.h"
 
 namespace zcswitch {
+namespace {
 
 CommandReply VhostInfo(const VhostUserPort& port) {
   const VhostUserDevice& dev = port.device();
@@ -57,6 +62,26 @@ CommandReply VhostInfo(const VhostUserPort& port) {
                          {"vrings", vrings},
                          {"memory_regions", regions}};
   return CommandReply{std::move(data), std::move(text)};
+}
+
+}  // namespace
+
+void AddVhostCommands(CommandTable& table, const Bridge* bridge) {
+  table.Add("show vhost", "NAME",
+            "a vhost-user port's connection, features, vrings and memory regions",
+            [bridge](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+              if (args.size() != 1) return absl::InvalidArgumentError("usage: show vhost NAME");
+              const Port* port = bridge->FindPort(args[0]);
+              if (port == nullptr) {
+                return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
+              }
+              const auto* vhost = dynamic_cast<const VhostUserPort*>(port);
+              if (vhost == nullptr) {
+                return absl::InvalidArgumentError(
+                    absl::StrFormat("port %s is not a vhost-user port", args[0]));
+              }
+              return VhostInfo(*vhost);
+            });
 }
 
 }  // namespace zcswitch
