@@ -65,9 +65,13 @@ sanitize: deps guest
 
 # libFuzzer targets (clang, ASan, UBSan), each run FUZZ_SECONDS from its
 # committed corpus; new inputs go to $(FUZZ_DIR)/corpus, crashes fail the run.
+# The same clang build first compiles the libraries that take locks, whose
+# Abseil annotations -Wthread-safety checks (as errors).
 fuzz: deps
 	@[ -f $(FUZZ_DIR)/build.ninja ] || CC=clang CXX=clang++ cmake -S . -G Ninja -B $(FUZZ_DIR) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZCSWITCH_FUZZ=ON -DZCSWITCH_TESTS=OFF
+	@echo "thread-safety: clang checks the lock annotations of the libraries that lock"
+	ninja -C $(FUZZ_DIR) -j $(JOBS) zc_bridge zc_control
 	ninja -C $(FUZZ_DIR) -j $(JOBS) $(addsuffix _fuzz,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts; \
