@@ -4,7 +4,7 @@
 #define ZCSWITCH_DRIVERS_PORT_DRIVERS_H_
 
 #include "absl/types/span.h"
-#include "lib/bridge/port_driver.h"
+#include "lib/control/port_driver.h"
 
 namespace zcswitch {
 

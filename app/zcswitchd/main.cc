@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/zcswitchd/daemon.h"
+#include "drivers/port_drivers.h"
 #include "lib/control/config.h"
 
 DEFINE_string(config, "", "YAML configuration file (required)");
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "zcswitchd: -i needs --control_socket: the prompt's commands go there\n");
     return zcswitch::Daemon::kExitBadConfig;
   }
-  absl::StatusOr<zcswitch::Config> config = zcswitch::LoadConfigFile(FLAGS_config);
+  absl::StatusOr<zcswitch::Config> config = zcswitch::LoadConfigFile(FLAGS_config, zcswitch::PortDrivers());
   if (!config.ok()) {
     std::fprintf(stderr, "zcswitchd: %s\n", std::string(config.status().message()).c_str());
     return zcswitch::Daemon::kExitBadConfig;

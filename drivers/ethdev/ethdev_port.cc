@@ -201,10 +201,38 @@ std::string EthdevPort::Describe() const {
 }
 
 
+namespace {
+
+constexpr absl::string_view kEthdevKeys[] = {"devargs", "zcopy_ok", "rx_desc", "tx_desc"};
+
+absl::Status ParseEthdevConfig(const ConfigReader& r, const YAML::Node& node,
+                               const std::string& path, PortConfig& port) {
+  ZC_ASSIGN_OR_RETURN(port.devargs, r.String(node["devargs"], path + ".devargs"));
+  if (port.devargs.empty() || port.devargs[0] == ',') {
+    return r.Error(node["devargs"], path + ".devargs", "empty device name");
+  }
+  if (node["zcopy_ok"]) {
+    ZC_ASSIGN_OR_RETURN(port.zcopy_ok, r.Bool(node["zcopy_ok"], path + ".zcopy_ok"));
+  }
+  for (auto [key, field] :
+       {std::pair{"rx_desc", &port.rx_desc}, std::pair{"tx_desc", &port.tx_desc}}) {
+    if (!node[key]) continue;
+    uint64_t v;
+    ZC_ASSIGN_OR_RETURN(v, r.Uint(node[key], ConfigReader::Join(path, key), 64, 16384));
+    *field = static_cast<uint16_t>(v);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 const PortDriver kEthdevDriver = {
-    .type = PortType::kEthdev,
     .name = "ethdev",
     .attach_key = "devargs",
+    .keys = kEthdevKeys,
+    .parse_config = ParseEthdevConfig,
+    // One device, one port: two would poll the same queues from two lcores.
+    .attachment = [](const PortConfig& config) { return "device " + DeviceOf(config); },
     // Its RX rings are filled from the shared pool, and its TX rings hold
     // mbufs until the device is done with them.
     .ring_mbufs = [](const PortConfig& config, unsigned lcores) -> unsigned {

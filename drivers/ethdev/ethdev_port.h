@@ -15,7 +15,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "lib/bridge/port_driver.h"
+#include "lib/control/port_driver.h"
 #include "lib/control/config.h"
 #include "lib/switch/port.h"
 

@@ -273,10 +273,37 @@ uint16_t VhostUserPort::TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) {
 }
 
 
+namespace {
+
+constexpr absl::string_view kVhostUserKeys[] = {"socket", "mode"};
+
+absl::Status ParseVhostUserConfig(const ConfigReader& r, const YAML::Node& node,
+                                  const std::string& path, PortConfig& port) {
+  ZC_ASSIGN_OR_RETURN(port.socket, r.String(node["socket"], path + ".socket"));
+  if (port.socket.empty()) return r.Error(node["socket"], path + ".socket", "empty socket path");
+  if (node["mode"]) {
+    std::string mode;
+    ZC_ASSIGN_OR_RETURN(mode, r.String(node["mode"], path + ".mode"));
+    if (mode == "server") {
+      port.mode = VhostMode::kServer;
+    } else if (mode == "client") {
+      port.mode = VhostMode::kClient;
+    } else {
+      return r.Error(node["mode"], path + ".mode",
+                     absl::StrFormat("unknown mode \"%s\" (expected server or client)", mode));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 const PortDriver kVhostUserDriver = {
-    .type = PortType::kVhostUser,
     .name = "vhost-user",
     .attach_key = "socket",
+    .keys = kVhostUserKeys,
+    .parse_config = ParseVhostUserConfig,
+    .attachment = [](const PortConfig& config) { return "socket " + config.socket; },
     // Jumbo frames from guests land in one mbuf each rather than a chain.
     .large_mbufs = true,
     // Its rings are the guest's: packets are copied in and out within the

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lib/bridge/port_driver.h"
+#include "lib/control/port_driver.h"
 #include "lib/control/config.h"
 #include "lib/control/poll_loop.h"
 #include "lib/dataplane/quiescence.h"

@@ -146,11 +146,12 @@ bool Bridge::forwarding() const {
 }
 
 absl::StatusOr<const PortDriver*> Bridge::DriverFor(const PortConfig& config) const {
-  for (const PortDriver* driver : drivers_) {
-    if (driver->type == config.type) return driver;
+  const PortDriver* driver = FindPortDriver(drivers_, config.type);
+  if (driver == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("port %s: no port type \"%s\"", config.name, config.type));
   }
-  return absl::UnimplementedError(
-      absl::StrFormat("port %s: no driver for its type in this build", config.name));
+  return driver;
 }
 
 absl::StatusOr<std::unique_ptr<Port>> Bridge::OpenPort(const PortConfig& config,

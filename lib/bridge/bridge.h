@@ -27,7 +27,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
-#include "lib/bridge/port_driver.h"
+#include "lib/control/port_driver.h"
 #include "lib/control/config.h"
 #include "lib/control/poll_loop.h"
 #include "lib/dataplane/dataplane.h"

@@ -20,6 +20,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "lib/base/status_macros.h"
+#include "lib/control/config_reader.h"
+#include "lib/control/port_driver.h"
 #include "lib/switch/fwd_mode.h"
 #include "yaml-cpp/yaml.h"
 
@@ -28,79 +30,8 @@ namespace {
 
 constexpr unsigned kMaxLcore = 127;  // DPDK's default RTE_MAX_LCORE - 1
 
-// Builds errors that name source, line, column and key path.
-class Reader {
- public:
-  explicit Reader(absl::string_view source) : source_(source) {}
 
-  absl::Status Error(const YAML::Node& node, absl::string_view path,
-                     absl::string_view problem) const {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null()) {
-      return absl::InvalidArgumentError(absl::StrCat(source_, ": ", path, ": ", problem));
-    }
-    return absl::InvalidArgumentError(absl::StrFormat("%s:%d:%d: %s: %s", source_, mark.line + 1,
-                                                      mark.column + 1, path, problem));
-  }
-
-  absl::Status ExpectMap(const YAML::Node& node, absl::string_view path,
-                         std::initializer_list<absl::string_view> allowed) const {
-    if (!node.IsMap()) return Error(node, path, "expected a mapping");
-    for (const auto& kv : node) {
-      const std::string key = kv.first.Scalar();
-      bool known = false;
-      for (absl::string_view a : allowed) known |= (a == key);
-      if (!known) {
-        return Error(
-            kv.first, Join(path, key),
-            absl::StrCat("unknown key (expected one of: ", absl::StrJoin(allowed, ", "), ")"));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<std::string> String(const YAML::Node& node, absl::string_view path) const {
-    if (!node.IsScalar()) return Error(node, path, "expected a string");
-    return node.Scalar();
-  }
-
-  absl::StatusOr<bool> Bool(const YAML::Node& node, absl::string_view path) const {
-    bool value = false;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-      return Error(node, path, "expected true or false");
-    }
-    return value;
-  }
-
-  absl::StatusOr<uint64_t> Uint(const YAML::Node& node, absl::string_view path, uint64_t min,
-                                uint64_t max) const {
-    int64_t value = 0;
-    if (!node.IsScalar() || !YAML::convert<int64_t>::decode(node, value)) {
-      return Error(node, path, "expected an integer");
-    }
-    if (value < 0 || static_cast<uint64_t>(value) < min || static_cast<uint64_t>(value) > max) {
-      return Error(node, path, absl::StrFormat("%d is out of range [%d, %d]", value, min, max));
-    }
-    return static_cast<uint64_t>(value);
-  }
-
-  absl::Status ExpectSeq(const YAML::Node& node, absl::string_view path) const {
-    if (!node.IsSequence()) return Error(node, path, "expected a list");
-    return absl::OkStatus();
-  }
-
-  static std::string Join(absl::string_view path, absl::string_view key) {
-    return path.empty() ? std::string(key) : absl::StrCat(path, ".", key);
-  }
-  static std::string Index(absl::string_view path, size_t i) {
-    return absl::StrCat(path, "[", i, "]");
-  }
-
- private:
-  std::string source_;
-};
-
-absl::Status ParseVlanId(const Reader& r, const YAML::Node& node, absl::string_view path,
+absl::Status ParseVlanId(const ConfigReader& r, const YAML::Node& node, absl::string_view path,
                          uint16_t& out) {
   uint64_t v;
   ZC_ASSIGN_OR_RETURN(v, r.Uint(node, path, 1, 4094));
@@ -108,11 +39,12 @@ absl::Status ParseVlanId(const Reader& r, const YAML::Node& node, absl::string_v
   return absl::OkStatus();
 }
 
-absl::Status ParsePort(const Reader& r, const YAML::Node& node, const std::string& path,
-                       PortConfig& port) {
-  ZC_RETURN_IF_ERROR(r.ExpectMap(node, path,
-                                 {"name", "type", "queues", "vlan", "trunk", "devargs", "zcopy_ok",
-                                  "rx_desc", "tx_desc", "socket", "mode"}));
+// The keys every port takes, whatever its type.
+constexpr absl::string_view kCommonPortKeys[] = {"name", "type", "queues", "vlan", "trunk"};
+
+absl::Status ParsePort(const ConfigReader& r, PortDriverTable drivers, const YAML::Node& node,
+                       const std::string& path, PortConfig& port) {
+  if (!node.IsMap()) return r.Error(node, path, "expected a mapping");
   if (!node["name"]) return r.Error(node, path, "missing key 'name'");
   if (!node["type"]) return r.Error(node, path, "missing key 'type'");
   ZC_ASSIGN_OR_RETURN(port.name, r.String(node["name"], path + ".name"));
@@ -122,18 +54,30 @@ absl::Status ParsePort(const Reader& r, const YAML::Node& node, const std::strin
                                    "'_' or '-'; not \"all\")",
                                    port.name, kMaxPortName));
   }
-  std::string type;
-  ZC_ASSIGN_OR_RETURN(type, r.String(node["type"], path + ".type"));
-  if (type == "ethdev") {
-    port.type = PortType::kEthdev;
-  } else if (type == "vhost-user") {
-    port.type = PortType::kVhostUser;
-  } else {
+  ZC_ASSIGN_OR_RETURN(port.type, r.String(node["type"], path + ".type"));
+  const PortDriver* driver = FindPortDriver(drivers, port.type);
+  if (driver == nullptr) {
     return r.Error(node["type"], path + ".type",
-                   absl::StrFormat("unknown port type \"%s\" (expected ethdev or "
-                                   "vhost-user)",
-                                   type));
+                   absl::StrFormat("unknown port type \"%s\" (expected %s)", port.type,
+                                   absl::StrJoin(drivers, " or ",
+                                                 [](std::string* out, const PortDriver* d) {
+                                                   absl::StrAppend(out, d->name);
+                                                 })));
   }
+  // A key another type takes is named as such; any other is unknown.
+  std::vector<absl::string_view> allowed(std::begin(kCommonPortKeys), std::end(kCommonPortKeys));
+  allowed.insert(allowed.end(), driver->keys.begin(), driver->keys.end());
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    for (const PortDriver* other : drivers) {
+      if (std::find(other->keys.begin(), other->keys.end(), key) != other->keys.end()) {
+        return r.Error(kv.first, ConfigReader::Join(path, key),
+                       absl::StrFormat("only %s ports take this key", other->name));
+      }
+    }
+  }
+  ZC_RETURN_IF_ERROR(r.ExpectMap(node, path, allowed));
   if (node["queues"]) {
     uint64_t v;
     ZC_ASSIGN_OR_RETURN(v, r.Uint(node["queues"], path + ".queues", 1, kMaxPortQueues));
@@ -155,7 +99,7 @@ absl::Status ParsePort(const Reader& r, const YAML::Node& node, const std::strin
     absl::flat_hash_set<uint16_t> seen;
     for (size_t i = 0; i < trunk.size(); ++i) {
       uint16_t v;
-      const std::string p = Reader::Index(path + ".trunk", i);
+      const std::string p = ConfigReader::Index(path + ".trunk", i);
       ZC_RETURN_IF_ERROR(ParseVlanId(r, trunk[i], p, v));
       if (!seen.insert(v).second) {
         return r.Error(trunk[i], p, absl::StrFormat("VLAN %d listed twice", v));
@@ -163,58 +107,13 @@ absl::Status ParsePort(const Reader& r, const YAML::Node& node, const std::strin
       port.trunk.push_back(v);
     }
   }
-
-  const char* ethdev_only[] = {"devargs", "zcopy_ok", "rx_desc", "tx_desc"};
-  const char* vhost_only[] = {"socket", "mode"};
-  if (port.type == PortType::kEthdev) {
-    for (const char* key : vhost_only) {
-      if (node[key]) {
-        return r.Error(node[key], Reader::Join(path, key), "only vhost-user ports take this key");
-      }
-    }
-    if (!node["devargs"]) return r.Error(node, path, "missing key 'devargs'");
-    ZC_ASSIGN_OR_RETURN(port.devargs, r.String(node["devargs"], path + ".devargs"));
-    if (port.devargs.empty() || port.devargs[0] == ',') {
-      return r.Error(node["devargs"], path + ".devargs", "empty device name");
-    }
-    if (node["zcopy_ok"]) {
-      ZC_ASSIGN_OR_RETURN(port.zcopy_ok, r.Bool(node["zcopy_ok"], path + ".zcopy_ok"));
-    }
-    for (auto [key, field] :
-         {std::pair{"rx_desc", &port.rx_desc}, std::pair{"tx_desc", &port.tx_desc}}) {
-      if (!node[key]) continue;
-      uint64_t v;
-      ZC_ASSIGN_OR_RETURN(v, r.Uint(node[key], Reader::Join(path, key), 64, 16384));
-      *field = static_cast<uint16_t>(v);
-    }
-  } else {
-    for (const char* key : ethdev_only) {
-      if (node[key]) {
-        return r.Error(node[key], Reader::Join(path, key), "only ethdev ports take this key");
-      }
-    }
-    if (!node["socket"]) return r.Error(node, path, "missing key 'socket'");
-    ZC_ASSIGN_OR_RETURN(port.socket, r.String(node["socket"], path + ".socket"));
-    if (port.socket.empty()) {
-      return r.Error(node["socket"], path + ".socket", "empty socket path");
-    }
-    if (node["mode"]) {
-      std::string mode;
-      ZC_ASSIGN_OR_RETURN(mode, r.String(node["mode"], path + ".mode"));
-      if (mode == "server") {
-        port.mode = VhostMode::kServer;
-      } else if (mode == "client") {
-        port.mode = VhostMode::kClient;
-      } else {
-        return r.Error(node["mode"], path + ".mode",
-                       absl::StrFormat("unknown mode \"%s\" (expected server or client)", mode));
-      }
-    }
+  if (!node[std::string(driver->attach_key)]) {
+    return r.Error(node, path, absl::StrFormat("missing key '%s'", driver->attach_key));
   }
-  return absl::OkStatus();
+  return driver->parse_config(r, node, path, port);
 }
 
-absl::Status ParseForwarding(const Reader& r, const YAML::Node& node, ForwardingConfig& fwd) {
+absl::Status ParseForwarding(const ConfigReader& r, const YAML::Node& node, ForwardingConfig& fwd) {
   ZC_RETURN_IF_ERROR(r.ExpectMap(node, "forwarding", {"mode", "lcores", "pairs", "tx_retries"}));
   if (node["mode"]) {
     std::string mode;
@@ -235,7 +134,7 @@ absl::Status ParseForwarding(const Reader& r, const YAML::Node& node, Forwarding
     fwd.lcores.clear();
     absl::flat_hash_set<unsigned> seen;
     for (size_t i = 0; i < lcores.size(); ++i) {
-      const std::string p = Reader::Index("forwarding.lcores", i);
+      const std::string p = ConfigReader::Index("forwarding.lcores", i);
       uint64_t v;
       ZC_ASSIGN_OR_RETURN(v, r.Uint(lcores[i], p, 0, kMaxLcore));
       if (!seen.insert(v).second) {
@@ -248,7 +147,7 @@ absl::Status ParseForwarding(const Reader& r, const YAML::Node& node, Forwarding
     const YAML::Node pairs = node["pairs"];
     ZC_RETURN_IF_ERROR(r.ExpectSeq(pairs, "forwarding.pairs"));
     for (size_t i = 0; i < pairs.size(); ++i) {
-      const std::string p = Reader::Index("forwarding.pairs", i);
+      const std::string p = ConfigReader::Index("forwarding.pairs", i);
       if (!pairs[i].IsSequence() || pairs[i].size() != 2) {
         return r.Error(pairs[i], p, "expected a pair of port names, [a, b]");
       }
@@ -266,7 +165,7 @@ absl::Status ParseForwarding(const Reader& r, const YAML::Node& node, Forwarding
   return absl::OkStatus();
 }
 
-absl::Status ParseFdb(const Reader& r, const YAML::Node& node, FdbConfig& fdb) {
+absl::Status ParseFdb(const ConfigReader& r, const YAML::Node& node, FdbConfig& fdb) {
   ZC_RETURN_IF_ERROR(r.ExpectMap(node, "fdb", {"aging_s", "static"}));
   if (node["aging_s"]) {
     uint64_t v;
@@ -277,7 +176,7 @@ absl::Status ParseFdb(const Reader& r, const YAML::Node& node, FdbConfig& fdb) {
     const YAML::Node entries = node["static"];
     ZC_RETURN_IF_ERROR(r.ExpectSeq(entries, "fdb.static"));
     for (size_t i = 0; i < entries.size(); ++i) {
-      const std::string p = Reader::Index("fdb.static", i);
+      const std::string p = ConfigReader::Index("fdb.static", i);
       const YAML::Node e = entries[i];
       ZC_RETURN_IF_ERROR(r.ExpectMap(e, p, {"mac", "vlan", "port"}));
       if (!e["mac"]) return r.Error(e, p, "missing key 'mac'");
@@ -308,7 +207,7 @@ absl::Status ParseFdb(const Reader& r, const YAML::Node& node, FdbConfig& fdb) {
   return absl::OkStatus();
 }
 
-absl::Status ParseZcopy(const Reader& r, const YAML::Node& node, ZcopyConfig& z) {
+absl::Status ParseZcopy(const ConfigReader& r, const YAML::Node& node, ZcopyConfig& z) {
   ZC_RETURN_IF_ERROR(r.ExpectMap(
       node, "zcopy", {"enabled", "copy_threshold", "max_inflight", "reap_us", "header_bytes"}));
   if (node["enabled"]) {
@@ -325,62 +224,52 @@ absl::Status ParseZcopy(const Reader& r, const YAML::Node& node, ZcopyConfig& z)
         Field{"header_bytes", &z.header_bytes, 64, 512}}) {
     if (!node[f.key]) continue;
     uint64_t v;
-    ZC_ASSIGN_OR_RETURN(v, r.Uint(node[f.key], Reader::Join("zcopy", f.key), f.min, f.max));
+    ZC_ASSIGN_OR_RETURN(v, r.Uint(node[f.key], ConfigReader::Join("zcopy", f.key), f.min, f.max));
     *f.value = static_cast<uint32_t>(v);
   }
   return absl::OkStatus();
 }
 
 // Meaning: what no single key can tell.
-absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& config) {
+absl::Status CheckReferences(const ConfigReader& r, PortDriverTable drivers,
+                             const YAML::Node& root, Config& config) {
   absl::flat_hash_map<std::string, size_t> first_index;
   for (size_t i = 0; i < config.ports.size(); ++i) {
     auto [it, inserted] = first_index.emplace(config.ports[i].name, i);
     if (!inserted) {
-      return r.Error(root["ports"][i]["name"], Reader::Index("ports", i) + ".name",
+      return r.Error(root["ports"][i]["name"], ConfigReader::Index("ports", i) + ".name",
                      absl::StrFormat("duplicate port name \"%s\" (first at ports[%d])",
                                      config.ports[i].name, it->second));
     }
   }
-  // Two ports on one device would poll the same queues from two lcores.
-  absl::flat_hash_map<std::string, size_t> devices;
+  // Two ports on one device would poll the same queues from two lcores;
+  // two on one socket would fight over the front-end.
+  absl::flat_hash_map<std::string, size_t> attached;
   for (size_t i = 0; i < config.ports.size(); ++i) {
-    const PortConfig& port = config.ports[i];
-    if (port.type != PortType::kEthdev) continue;
-    const std::string device = DeviceOf(port);
-    auto [it, inserted] = devices.emplace(device, i);
+    const PortDriver& driver = *FindPortDriver(drivers, config.ports[i].type);
+    const std::string attachment = driver.attachment(config.ports[i]);
+    auto [it, inserted] = attached.emplace(attachment, i);
     if (!inserted) {
-      return r.Error(root["ports"][i]["devargs"], Reader::Index("ports", i) + ".devargs",
-                     absl::StrFormat("device %s is already used by ports[%d]", device,
-                                     it->second));
-    }
-  }
-  absl::flat_hash_map<std::string, size_t> sockets;
-  for (size_t i = 0; i < config.ports.size(); ++i) {
-    const PortConfig& port = config.ports[i];
-    if (port.type != PortType::kVhostUser) continue;
-    auto [it, inserted] = sockets.emplace(port.socket, i);
-    if (!inserted) {
-      return r.Error(
-          root["ports"][i]["socket"], Reader::Index("ports", i) + ".socket",
-          absl::StrFormat("socket %s is already used by ports[%d]", port.socket, it->second));
+      const std::string key(driver.attach_key);
+      return r.Error(root["ports"][i][key], ConfigReader::Index("ports", i) + "." + key,
+                     absl::StrFormat("%s is already used by ports[%d]", attachment, it->second));
     }
   }
   absl::flat_hash_map<std::string, size_t> paired;
   for (size_t i = 0; i < config.forwarding.pairs.size(); ++i) {
     const auto& [a, b] = config.forwarding.pairs[i];
-    const std::string p = Reader::Index("forwarding.pairs", i);
+    const std::string p = ConfigReader::Index("forwarding.pairs", i);
     const YAML::Node node = root["forwarding"]["pairs"][i];
     for (int side = 0; side < 2; ++side) {
       const std::string& name = side == 0 ? a : b;
       if (!first_index.contains(name)) {
-        return r.Error(node[side], Reader::Index(p, side),
+        return r.Error(node[side], ConfigReader::Index(p, side),
                        absl::StrFormat("no port named \"%s\"", name));
       }
       auto [it, inserted] = paired.emplace(name, i);
       if (!inserted) {
         return r.Error(
-            node[side], Reader::Index(p, side),
+            node[side], ConfigReader::Index(p, side),
             absl::StrFormat("port \"%s\" is already in forwarding.pairs[%d]", name, it->second));
       }
     }
@@ -391,7 +280,7 @@ absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& co
   for (size_t i = 0; i < config.fdb.static_entries.size(); ++i) {
     const StaticFdbEntry& e = config.fdb.static_entries[i];
     if (!first_index.contains(e.port)) {
-      return r.Error(root["fdb"]["static"][i]["port"], Reader::Index("fdb.static", i) + ".port",
+      return r.Error(root["fdb"]["static"][i]["port"], ConfigReader::Index("fdb.static", i) + ".port",
                      absl::StrFormat("no port named \"%s\"", e.port));
     }
     const PortConfig& port = config.ports[first_index.at(e.port)];
@@ -401,14 +290,15 @@ absl::Status CheckReferences(const Reader& r, const YAML::Node& root, Config& co
                                    port.trunk.end()
                              : e.vlan == 0;
     if (!carried) {
-      return r.Error(root["fdb"]["static"][i], Reader::Index("fdb.static", i) + ".vlan",
+      return r.Error(root["fdb"]["static"][i], ConfigReader::Index("fdb.static", i) + ".vlan",
                      absl::StrFormat("port \"%s\" does not carry VLAN %d", e.port, e.vlan));
     }
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<Config> ParseRoot(const Reader& r, const YAML::Node& root,
+absl::StatusOr<Config> ParseRoot(const ConfigReader& r, PortDriverTable drivers,
+                                 const YAML::Node& root,
                                  absl::string_view source) {
   Config config;
   config.source = std::string(source);
@@ -422,7 +312,7 @@ absl::StatusOr<Config> ParseRoot(const Reader& r, const YAML::Node& root,
     ZC_RETURN_IF_ERROR(r.ExpectSeq(eal, "eal"));
     for (size_t i = 0; i < eal.size(); ++i) {
       std::string arg;
-      ZC_ASSIGN_OR_RETURN(arg, r.String(eal[i], Reader::Index("eal", i)));
+      ZC_ASSIGN_OR_RETURN(arg, r.String(eal[i], ConfigReader::Index("eal", i)));
       config.eal.push_back(std::move(arg));
     }
   }
@@ -436,11 +326,11 @@ absl::StatusOr<Config> ParseRoot(const Reader& r, const YAML::Node& root,
     ZC_RETURN_IF_ERROR(r.ExpectSeq(ports, "ports"));
     for (size_t i = 0; i < ports.size(); ++i) {
       PortConfig port;
-      ZC_RETURN_IF_ERROR(ParsePort(r, ports[i], Reader::Index("ports", i), port));
+      ZC_RETURN_IF_ERROR(ParsePort(r, drivers, ports[i], ConfigReader::Index("ports", i), port));
       config.ports.push_back(std::move(port));
     }
   }
-  ZC_RETURN_IF_ERROR(CheckReferences(r, root, config));
+  ZC_RETURN_IF_ERROR(CheckReferences(r, drivers, root, config));
   return config;
 }
 
@@ -457,11 +347,12 @@ std::string DeviceOf(const PortConfig& port) {
   return port.devargs.substr(0, port.devargs.find(','));
 }
 
-absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source) {
-  Reader reader(source);
+absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source,
+                                   PortDriverTable drivers) {
+  ConfigReader reader(source);
   try {
     const YAML::Node root = YAML::Load(std::string(yaml));
-    return ParseRoot(reader, root, source);
+    return ParseRoot(reader, drivers, root, source);
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.msg));
@@ -471,14 +362,14 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view sou
   }
 }
 
-absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+absl::StatusOr<Config> LoadConfigFile(const std::string& path, PortDriverTable drivers) {
   std::ifstream in(path);
   if (!in) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
   }
   std::stringstream text;
   text << in.rdbuf();
-  return ParseConfig(text.str(), path);
+  return ParseConfig(text.str(), path, drivers);
 }
 
 }  // namespace zcswitch

@@ -16,11 +16,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "lib/control/mac_addr.h"
 
 namespace zcswitch {
 
-enum class PortType { kEthdev, kVhostUser };
+struct PortDriver;
+
 enum class VhostMode { kServer, kClient };
 
 inline constexpr uint16_t kMaxPortQueues = 64;
@@ -28,7 +30,7 @@ inline constexpr size_t kMaxPortName = 32;
 
 struct PortConfig {
   std::string name;
-  PortType type = PortType::kEthdev;
+  std::string type = "ethdev";  // a PortDriver's name
   uint16_t queues = 1;
   std::optional<uint16_t> vlan;  // access port tag
   std::vector<uint16_t> trunk;   // trunk port VLANs
@@ -85,10 +87,13 @@ struct Config {
 };
 
 // Parses YAML text; `source` names it in error messages.
-absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source);
+// `drivers` are the port types there are (drivers/port_drivers.h).
+absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source,
+                                   absl::Span<const PortDriver* const> drivers);
 
 // Reads and parses a file.
-absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+absl::StatusOr<Config> LoadConfigFile(const std::string& path,
+                                      absl::Span<const PortDriver* const> drivers);
 
 }  // namespace zcswitch
 

@@ -43,10 +43,10 @@ absl::StatusOr<PortConfig> ParsePortSpec(absl::Span<const std::string> args) {
   }
   if (args[2].empty()) return Bad("empty socket path or devargs");
   if (args[1] == "vhost-user") {
-    port.type = PortType::kVhostUser;
+    port.type = "vhost-user";
     port.socket = args[2];
   } else if (args[1] == "ethdev") {
-    port.type = PortType::kEthdev;
+    port.type = "ethdev";
     port.devargs = args[2];
     if (port.devargs[0] == ',') return Bad("empty device name");
   } else {
@@ -55,7 +55,7 @@ absl::StatusOr<PortConfig> ParsePortSpec(absl::Span<const std::string> args) {
   }
   for (size_t i = 3; i < args.size(); ++i) {
     const std::string& word = args[i];
-    if ((word == "client" || word == "server") && port.type == PortType::kVhostUser) {
+    if ((word == "client" || word == "server") && port.type == "vhost-user") {
       port.mode = word == "client" ? VhostMode::kClient : VhostMode::kServer;
       continue;
     }
@@ -95,12 +95,12 @@ absl::Status CheckPortFits(const PortConfig& port, absl::Span<const PortConfig> 
     if (p.name == port.name) {
       return absl::AlreadyExistsError(absl::StrFormat("a port named %s exists", port.name));
     }
-    if (p.type == PortType::kEthdev && port.type == PortType::kEthdev &&
+    if (p.type == "ethdev" && port.type == "ethdev" &&
         DeviceOf(p) == DeviceOf(port)) {
       return absl::AlreadyExistsError(
           absl::StrFormat("device %s is already port %s", DeviceOf(port), p.name));
     }
-    if (p.type == PortType::kVhostUser && port.type == PortType::kVhostUser &&
+    if (p.type == "vhost-user" && port.type == "vhost-user" &&
         SamePath(p.socket, port.socket)) {
       return absl::AlreadyExistsError(
           absl::StrFormat("socket %s is already port %s", port.socket, p.name));

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "drivers/port_drivers.h"
 
 namespace zcswitch {
 namespace {
@@ -40,14 +41,14 @@ ports:
 
 // The message of parsing `yaml`, which must fail.
 std::string ErrorOf(const std::string& yaml) {
-  absl::StatusOr<Config> c = ParseConfig(yaml, "test.yaml");
+  absl::StatusOr<Config> c = ParseConfig(yaml, "test.yaml", PortDrivers());
   EXPECT_FALSE(c.ok()) << "parsed: " << yaml;
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   return std::string(c.status().message());
 }
 
 TEST(ConfigTest, ParsesEveryKey) {
-  absl::StatusOr<Config> c = ParseConfig(kGood, "test.yaml");
+  absl::StatusOr<Config> c = ParseConfig(kGood, "test.yaml", PortDrivers());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_THAT(c->eal, ::testing::ElementsAre("-l", "0,1", "--no-huge", "-m", "512"));
   EXPECT_EQ(c->forwarding.mode, "io");
@@ -64,7 +65,7 @@ TEST(ConfigTest, ParsesEveryKey) {
   EXPECT_EQ(c->zcopy.copy_threshold, 512u);
   EXPECT_EQ(c->zcopy.max_inflight, 64u);  // default kept
   ASSERT_EQ(c->ports.size(), 2u);
-  EXPECT_EQ(c->ports[0].type, PortType::kVhostUser);
+  EXPECT_EQ(c->ports[0].type, "vhost-user");
   EXPECT_EQ(c->ports[0].mode, VhostMode::kClient);
   EXPECT_EQ(c->ports[0].queues, 2);
   EXPECT_EQ(c->ports[0].vlan, 10);
@@ -74,7 +75,7 @@ TEST(ConfigTest, ParsesEveryKey) {
 }
 
 TEST(ConfigTest, DefaultsFollowTheDesign) {
-  absl::StatusOr<Config> c = ParseConfig("ports: []\n", "t.yaml");
+  absl::StatusOr<Config> c = ParseConfig("ports: []\n", "t.yaml", PortDrivers());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->forwarding.mode, "l2switch");
   EXPECT_THAT(c->forwarding.lcores, ::testing::ElementsAre(1u));
@@ -216,7 +217,7 @@ TEST(ConfigTest, PairsInAnyMode) {
       "forwarding: {mode: macswap, pairs: [[a, b]]}\nports:\n"
       "  - {name: a, type: ethdev, devargs: net_null0}\n"
       "  - {name: b, type: ethdev, devargs: net_null1}\n",
-      "t.yaml");
+      "t.yaml", PortDrivers());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->forwarding.pairs.size(), 1u);
 }
@@ -240,7 +241,7 @@ TEST(ConfigTest, StaticEntryMustBeInAVlanOfItsPort) {
                          "{mac: '52:54:00:00:00:01', vlan: 30, port: tr}",
                          "{mac: '52:54:00:00:00:01', port: un}"}) {
     absl::StatusOr<Config> c =
-        ParseConfig(std::string("fdb:\n  static:\n    - ") + ok + "\n" + ports, "t.yaml");
+        ParseConfig(std::string("fdb:\n  static:\n    - ") + ok + "\n" + ports, "t.yaml", PortDrivers());
     EXPECT_TRUE(c.ok()) << ok << ": " << c.status();
   }
 }
@@ -257,7 +258,7 @@ TEST(ConfigTest, YamlSyntaxError) {
 TEST(ConfigTest, EmptyFile) { EXPECT_THAT(ErrorOf(""), HasSubstr("the file is empty")); }
 
 TEST(ConfigTest, MissingFileNamesIt) {
-  absl::StatusOr<Config> c = LoadConfigFile("/nonexistent/zc.yaml");
+  absl::StatusOr<Config> c = LoadConfigFile("/nonexistent/zc.yaml", PortDrivers());
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(), HasSubstr("/nonexistent/zc.yaml: cannot open"));
 }
@@ -266,7 +267,7 @@ TEST(ConfigTest, EveryExampleConfigLoads) {
   int seen = 0;
   for (const auto& entry : std::filesystem::directory_iterator(ZCSWITCH_SOURCE_DIR "/config")) {
     if (entry.path().extension() != ".yaml") continue;
-    absl::StatusOr<Config> c = LoadConfigFile(entry.path().string());
+    absl::StatusOr<Config> c = LoadConfigFile(entry.path().string(), PortDrivers());
     EXPECT_TRUE(c.ok()) << entry.path() << ": " << c.status();
     ++seen;
   }

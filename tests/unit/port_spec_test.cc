@@ -16,7 +16,7 @@ absl::StatusOr<PortConfig> Parse(std::vector<std::string> words) {
 PortConfig Vhost(std::string name, std::string socket) {
   PortConfig p;
   p.name = std::move(name);
-  p.type = PortType::kVhostUser;
+  p.type = "vhost-user";
   p.socket = std::move(socket);
   return p;
 }
@@ -32,7 +32,7 @@ TEST(PortSpecTest, VhostUserServerByDefault) {
   absl::StatusOr<PortConfig> p = Parse({"vm1", "vhost-user", "/tmp/vm1.sock"});
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->name, "vm1");
-  EXPECT_EQ(p->type, PortType::kVhostUser);
+  EXPECT_EQ(p->type, "vhost-user");
   EXPECT_EQ(p->socket, "/tmp/vm1.sock");
   EXPECT_EQ(p->mode, VhostMode::kServer);
   EXPECT_EQ(p->queues, 1);
@@ -50,7 +50,7 @@ TEST(PortSpecTest, OptionsInAnyOrder) {
   EXPECT_EQ(Parse({"vm3", "vhost-user", "/s", "server"})->mode, VhostMode::kServer);
   absl::StatusOr<PortConfig> e = Parse({"up", "ethdev", "net_null0,size=64", "trunk", "10,20"});
   ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(e->type, PortType::kEthdev);
+  EXPECT_EQ(e->type, "ethdev");
   EXPECT_EQ(e->devargs, "net_null0,size=64");
   EXPECT_THAT(e->trunk, ElementsAre(10, 20));
 }
