@@ -100,6 +100,30 @@ struct Cursor {
   }
 };
 
+// Where the next bytes of a packet come from in its mbufs.
+struct MbufReader {
+  const rte_mbuf* seg;
+  uint32_t offset = 0;  // in seg
+
+  // Copies up to `max` bytes into `out`, until the packet or the buffers
+  // end; returns how many.
+  uint32_t CopyTo(Cursor& out, uint32_t max) {
+    uint32_t copied = 0;
+    while (seg != nullptr && copied < max) {
+      const uint32_t len = rte_pktmbuf_data_len(seg) - offset;
+      const uint32_t wrote = out.Write(rte_pktmbuf_mtod_offset(seg, const uint8_t*, offset), len);
+      copied += wrote;
+      offset += wrote;
+      if (offset == rte_pktmbuf_data_len(seg)) {
+        seg = seg->next;
+        offset = 0;
+      }
+      if (wrote < len) break;  // the buffers are full
+    }
+    return copied;
+  }
+};
+
 // Copies `len` packet bytes into one large mbuf when they do not fit a small
 // one and the large pool has one to give; into small mbufs otherwise.
 rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, const MbufPools& pools, uint32_t len) {
@@ -108,6 +132,83 @@ rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, const MbufPools& pools, uin
     if (rte_mbuf* m = CopyOut(chain, skip, pools.large); m != nullptr) return m;
   }
   return CopyOut(chain, skip, pools.small);
+}
+
+// How placing one packet into a receive vring ended.
+enum class Placement : uint8_t {
+  kPlaced,     // its buffers are pushed as used, holding it
+  kDropped,    // its buffers are pushed as used, empty; the reason is counted
+  kNoBuffers,  // not enough buffers yet: none taken, nothing counted
+};
+
+// Places `m`, after the receive header `hdr`, into the next available buffer
+// of the receive vring, or with VIRTIO_NET_F_MRG_RXBUF into as many as it
+// needs, and pushes them as used (unpublished). A bad chain, or buffers too
+// small for the packet, drop it: the buffers taken go back empty. When the
+// guest has not made enough buffers available, those taken are given back to
+// be taken again. The caller still owns `m`.
+Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
+  hdr.num_buffers = 1;
+  const uint32_t need = kHdrLen + rte_pktmbuf_pkt_len(m);
+  uint16_t heads[kMaxBuffersPerPacket];
+  uint32_t lens[kMaxBuffersPerPacket];
+  uint16_t buffers = 0;
+  uint16_t* num_buffers = nullptr;  // in the first buffer's header
+  MbufReader packet{m};
+  uint32_t placed = 0;  // header and packet bytes written so far
+  bool bad = false;
+  while (placed < need) {
+    if (buffers == kMaxBuffersPerPacket || (buffers == 1 && !v.mergeable)) {
+      bad = true;  // the buffers on offer are too small for this packet
+      v.counters->too_small.Add(1);
+      break;
+    }
+    if (v.queue.AvailCount() == 0) {
+      // Benign: the guest has not refilled yet. Nothing of this packet was
+      // pushed, so its buffers go back to be taken again.
+      v.queue.UndoPop(buffers);
+      return Placement::kNoBuffers;
+    }
+    const uint16_t head = v.queue.PopAvail();
+    heads[buffers] = head;
+    lens[buffers] = 0;
+    ++buffers;
+    const ChainError e = WalkChain(*v.memory, v.queue.desc_table(), v.queue.size(), head,
+                                   ChainDirection::kDeviceWrites, v.chain);
+    if (e != ChainError::kNone) {
+      v.counters->bad_chains[static_cast<size_t>(e)].Add(1);
+      bad = true;
+      break;
+    }
+    if (v.chain.total_len == 0) {  // a buffer with no room at all
+      v.counters->too_small.Add(1);
+      bad = true;
+      break;
+    }
+    Cursor out{&v.chain};
+    if (placed == 0) {
+      // The header goes whole into the first segment of the first buffer,
+      // so that num_buffers can be filled in once the count is known.
+      if (v.chain.num_segments == 0 || v.chain.segments[0].len < kHdrLen) {
+        v.counters->too_small.Add(1);
+        bad = true;
+        break;
+      }
+      out.Write(reinterpret_cast<const uint8_t*>(&hdr), kHdrLen);
+      num_buffers = reinterpret_cast<uint16_t*>(v.chain.segments[0].data +
+                                                offsetof(VirtioNetHdr, num_buffers));
+      placed = kHdrLen;
+    }
+    placed += packet.CopyTo(out, need - placed);
+    lens[buffers - 1] = out.written;
+  }
+  if (bad) {
+    for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], 0);
+    return Placement::kDropped;
+  }
+  *num_buffers = buffers;
+  for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], lens[b]);
+  return Placement::kPlaced;
 }
 
 }  // namespace
@@ -163,87 +264,9 @@ uint16_t EnqueueBurst(LiveVring& v, rte_mbuf** pkts, uint16_t n) {
       }
       HeaderForOffloads(m, hdr);
     }
-    hdr.num_buffers = 1;
-    const uint32_t need = kHdrLen + rte_pktmbuf_pkt_len(m);
-    uint16_t heads[kMaxBuffersPerPacket];
-    uint32_t lens[kMaxBuffersPerPacket];
-    uint16_t buffers = 0;
-    uint16_t* num_buffers = nullptr;  // in the first buffer's header
-    const rte_mbuf* seg = m;
-    uint32_t seg_off = 0;
-    uint32_t placed = 0;  // header and packet bytes written so far
-    bool bad = false;
-    bool out_of_buffers = false;
-    while (placed < need) {
-      if (buffers == kMaxBuffersPerPacket || (buffers == 1 && !v.mergeable)) {
-        bad = true;  // the buffers on offer are too small for this packet
-        v.counters->too_small.Add(1);
-        break;
-      }
-      if (v.queue.AvailCount() == 0) {
-        out_of_buffers = true;
-        break;
-      }
-      const uint16_t head = v.queue.PopAvail();
-      heads[buffers] = head;
-      lens[buffers] = 0;
-      ++buffers;
-      const ChainError e = WalkChain(*v.memory, v.queue.desc_table(), v.queue.size(), head,
-                                     ChainDirection::kDeviceWrites, v.chain);
-      if (e != ChainError::kNone) {
-        v.counters->bad_chains[static_cast<size_t>(e)].Add(1);
-        bad = true;
-        break;
-      }
-      if (v.chain.total_len == 0) {  // a buffer with no room at all
-        v.counters->too_small.Add(1);
-        bad = true;
-        break;
-      }
-      Cursor out{&v.chain};
-      if (placed == 0) {
-        // The header goes whole into the first segment of the first buffer,
-        // so that num_buffers can be filled in once the count is known.
-        if (v.chain.num_segments == 0 || v.chain.segments[0].len < kHdrLen) {
-          v.counters->too_small.Add(1);
-          bad = true;
-          break;
-        }
-        out.Write(reinterpret_cast<const uint8_t*>(&hdr), kHdrLen);
-        num_buffers = reinterpret_cast<uint16_t*>(v.chain.segments[0].data +
-                                                  offsetof(VirtioNetHdr, num_buffers));
-        placed = kHdrLen;
-      }
-      while (seg != nullptr && placed < need) {
-        const uint32_t len = rte_pktmbuf_data_len(seg) - seg_off;
-        const uint32_t wrote =
-            out.Write(rte_pktmbuf_mtod_offset(seg, const uint8_t*, seg_off), len);
-        placed += wrote;
-        seg_off += wrote;
-        if (seg_off == rte_pktmbuf_data_len(seg)) {
-          seg = seg->next;
-          seg_off = 0;
-        }
-        if (wrote < len) break;  // this buffer is full
-      }
-      lens[buffers - 1] = out.written;
-    }
-    if (out_of_buffers) {
-      // Benign: the guest has not refilled yet. Nothing of this packet was
-      // pushed, so its buffers go back to be taken again.
-      v.queue.UndoPop(buffers);
-      break;
-    }
-    if (bad) {
-      // The buffers taken for this packet go back to the guest empty, and
-      // the packet is dropped (counted above).
-      for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], 0);
-      pushed |= buffers != 0;
-      rte_pktmbuf_free(m);
-      continue;
-    }
-    *num_buffers = buffers;
-    for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], lens[b]);
+    const Placement placement = PlacePacket(v, m, hdr);
+    if (placement == Placement::kNoBuffers) break;
+    // Placed or dropped, the packet is done with and its buffers are used.
     pushed = true;
     rte_pktmbuf_free(m);
   }
