@@ -23,6 +23,14 @@ void Notify(LiveVring& v) {
   }
 }
 
+// Returns buffer `head` to the guest with nothing written into it, unless it
+// names no descriptor at all: a used id must be the head of a chain (virtio
+// 1.x, 2.7.8), and drivers index their own arrays with it (DPDK's virtio PMD
+// without a check). Such a head is counted as kHeadOutOfRange instead.
+void ReturnEmpty(LiveVring& v, uint16_t head) {
+  if (head < v.queue.size()) v.queue.PushUsed(head, 0);
+}
+
 // Copies the chain's bytes from `skip` on into a new mbuf chain from `pool`.
 rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, rte_mempool* pool) {
   rte_mbuf* head = rte_pktmbuf_alloc(pool);
@@ -203,7 +211,7 @@ Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
     lens[buffers - 1] = out.written;
   }
   if (bad) {
-    for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], 0);
+    for (uint16_t b = 0; b < buffers; ++b) ReturnEmpty(v, heads[b]);
     return Placement::kDropped;
   }
   *num_buffers = buffers;
@@ -216,7 +224,13 @@ Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
 uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n) {
   const uint16_t avail = std::min(v.queue.AvailCount(), n);
   if (v.discard) {
-    for (uint16_t i = 0; i < avail; ++i) v.queue.PushUsed(v.queue.PopAvail(), 0);
+    for (uint16_t i = 0; i < avail; ++i) {
+      const uint16_t head = v.queue.PopAvail();
+      if (head >= v.queue.size()) {
+        v.counters->bad_chains[static_cast<size_t>(ChainError::kHeadOutOfRange)].Add(1);
+      }
+      ReturnEmpty(v, head);
+    }
     v.counters->discarded.Add(avail);
     if (avail != 0) Notify(v);
     return 0;
@@ -241,7 +255,7 @@ uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uin
       pkts[got++] = m;
     }
     // Copied (or refused): the guest may have its buffer back at once.
-    v.queue.PushUsed(head, 0);
+    ReturnEmpty(v, head);
   }
   if (avail != 0) Notify(v);
   return got;

@@ -334,6 +334,47 @@ TEST_F(VirtioNetTest, BadChainsAreCountedAndReturnedEmptyWhileTheBurstGoesOn) {
   EXPECT_EQ(ring.counters().calls.Read(), 1u);  // one notification for the burst
 }
 
+// Found by virtio_net_fuzz: a head beyond the queue was written to the used
+// ring, an id that names no descriptor and that a driver may index its own
+// arrays with.
+TEST_F(VirtioNetTest, HeadBeyondTheQueueIsCountedAndNotReturned) {
+  GuestRing ring(8);
+  ring.Offer(8);
+  const uint16_t good = ring.PostTx(WithHeader({}, Frame(60)));
+  ring.Offer(0xffff);
+
+  EXPECT_EQ(Dequeue(ring), 1);
+  EXPECT_EQ(BadChains(ring, ChainError::kHeadOutOfRange), 2u);
+  ASSERT_EQ(ring.used_idx(), 1);
+  EXPECT_EQ(ring.used(0).id, good);
+  EXPECT_EQ(ring.live().queue.AvailCount(), 0);  // taken all the same
+}
+
+TEST_F(VirtioNetTest, HeadBeyondTheQueueIsNotReturnedFromADisabledVring) {
+  GuestRing ring(8);
+  ring.live().discard = true;
+  ring.Offer(9);
+  const uint16_t good = ring.PostTx(WithHeader({}, Frame(60)));
+
+  EXPECT_EQ(Dequeue(ring), 0);
+  EXPECT_EQ(BadChains(ring, ChainError::kHeadOutOfRange), 1u);
+  ASSERT_EQ(ring.used_idx(), 1);
+  EXPECT_EQ(ring.used(0).id, good);
+}
+
+TEST_F(VirtioNetTest, ReceiveHeadBeyondTheQueueIsCountedAndNotReturned) {
+  GuestRing ring(8);
+  ring.Offer(100);
+  const uint16_t good = ring.PostRx({2048});
+  rte_mbuf* pkts[] = {ToMbuf(Frame(100)), ToMbuf(Frame(100))};
+
+  EXPECT_EQ(EnqueueBurst(ring.live(), pkts, 2), 2);  // the first is dropped
+  EXPECT_EQ(BadChains(ring, ChainError::kHeadOutOfRange), 1u);
+  ASSERT_EQ(ring.used_idx(), 1);
+  EXPECT_EQ(ring.used(0).id, good);
+  EXPECT_EQ(ring.used(0).len, kHdrLen + 100);
+}
+
 TEST_F(VirtioNetTest, PacketsNoLongerThanTheHeaderAreDropped) {
   GuestRing ring(256);
   std::vector<uint8_t> header_only = WithHeader({}, {});
