@@ -161,7 +161,7 @@ Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
   uint16_t heads[kMaxBuffersPerPacket];
   uint32_t lens[kMaxBuffersPerPacket];
   uint16_t buffers = 0;
-  uint16_t* num_buffers = nullptr;  // in the first buffer's header
+  uint8_t* num_buffers = nullptr;  // in the first buffer's header
   MbufReader packet{m};
   uint32_t placed = 0;  // header and packet bytes written so far
   bool bad = false;
@@ -203,8 +203,7 @@ Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
         break;
       }
       out.Write(reinterpret_cast<const uint8_t*>(&hdr), kHdrLen);
-      num_buffers = reinterpret_cast<uint16_t*>(v.chain.segments[0].data +
-                                                offsetof(VirtioNetHdr, num_buffers));
+      num_buffers = v.chain.segments[0].data + offsetof(VirtioNetHdr, num_buffers);
       placed = kHdrLen;
     }
     placed += packet.CopyTo(out, need - placed);
@@ -214,7 +213,8 @@ Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
     for (uint16_t b = 0; b < buffers; ++b) ReturnEmpty(v, heads[b]);
     return Placement::kDropped;
   }
-  *num_buffers = buffers;
+  // The guest chose the buffer's address: the field may be unaligned.
+  std::memcpy(num_buffers, &buffers, sizeof(buffers));
   for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], lens[b]);
   return Placement::kPlaced;
 }

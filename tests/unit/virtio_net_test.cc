@@ -547,6 +547,9 @@ TEST_F(VirtioNetTest, MergeableBuffersTakeOnePacketAcrossSeveral) {
   EXPECT_EQ(ring.counters().calls.Read(), 1u);
 }
 
+// Found by virtio_net_fuzz: num_buffers was stored through a uint16_t
+// pointer at whatever address the guest chose, undefined behaviour that
+// UndefinedBehaviorSanitizer (make sanitize) stops on.
 TEST_F(VirtioNetTest, NumBuffersIsWrittenEvenWhereTheGuestPutsTheHeaderOddly) {
   GuestRing ring(256);
   ring.live().mergeable = true;
