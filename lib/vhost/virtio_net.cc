@@ -58,6 +58,9 @@ rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, rte_mempool* pool) {
         ++head->nb_segs;
       }
       const uint32_t n = std::min<uint32_t>(left, rte_pktmbuf_tailroom(tail));
+      // SAFETY: [src, src + n) lies in segment s, which WalkChain checked is
+      // inside guest memory (skip and n never exceed what is left of it); the
+      // mbuf has n bytes of tailroom.
       std::memcpy(rte_pktmbuf_mtod_offset(tail, uint8_t*, tail->data_len), src, n);
       tail->data_len += n;
       head->pkt_len += n;
@@ -76,6 +79,10 @@ VirtioNetHdr ReadHeader(const Chain& chain) {
   uint32_t got = 0;
   for (uint16_t s = 0; got < kHdrLen; ++s) {
     const uint32_t n = std::min(kHdrLen - got, chain.segments[s].len);
+    // SAFETY: n is at most the segment's length, and WalkChain checked the
+    // segment is inside guest memory; the segments hold more than kHdrLen
+    // bytes in all (the caller checked total_len), so s stays below
+    // num_segments.
     std::memcpy(out + got, chain.segments[s].data, n);
     got += n;
   }
@@ -95,6 +102,8 @@ struct Cursor {
     while (done < len && segment < chain->num_segments) {
       const ChainSegment& seg = chain->segments[segment];
       const uint32_t n = std::min(len - done, seg.len - offset);
+      // SAFETY: offset + n <= seg.len, and WalkChain checked the segment is
+      // inside guest memory (and device-writable).
       std::memcpy(seg.data + offset, src + done, n);
       done += n;
       offset += n;
@@ -213,7 +222,9 @@ Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
     for (uint16_t b = 0; b < buffers; ++b) ReturnEmpty(v, heads[b]);
     return Placement::kDropped;
   }
-  // The guest chose the buffer's address: the field may be unaligned.
+  // SAFETY: num_buffers points into the first segment of the first buffer,
+  // which is at least kHdrLen bytes long (checked above). The guest chose
+  // the buffer's address: the field may be unaligned, hence memcpy.
   std::memcpy(num_buffers, &buffers, sizeof(buffers));
   for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], lens[b]);
   return Placement::kPlaced;
