@@ -161,9 +161,10 @@ enum class Placement : uint8_t {
 // Places `m`, after the receive header `hdr`, into the next available buffer
 // of the receive vring, or with VIRTIO_NET_F_MRG_RXBUF into as many as it
 // needs, and pushes them as used (unpublished). A bad chain, or buffers too
-// small for the packet, drop it: the buffers taken go back empty. When the
-// guest has not made enough buffers available, those taken are given back to
-// be taken again. The caller still owns `m`.
+// small for the packet (all the ring's buffers at once included), drop it:
+// the buffers taken go back empty. When the guest has not made enough
+// buffers available yet, those taken are given back to be taken again. The
+// caller still owns `m`.
 Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
   hdr.num_buffers = 1;
   const uint32_t need = kHdrLen + rte_pktmbuf_pkt_len(m);
@@ -181,6 +182,13 @@ Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
       break;
     }
     if (v.queue.AvailCount() == 0) {
+      if (buffers == v.queue.size()) {
+        // Every buffer the ring has cannot hold it: waiting would not help,
+        // and the caller would drop the rest of its burst behind it.
+        bad = true;
+        v.counters->too_small.Add(1);
+        break;
+      }
       // Benign: the guest has not refilled yet. Nothing of this packet was
       // pushed, so its buffers go back to be taken again.
       v.queue.UndoPop(buffers);

@@ -86,11 +86,9 @@ class GuestRing {
   VringDesc& desc(uint16_t i) {
     return reinterpret_cast<VringDesc*>(Hva(kGpaBase + kDescOffset))[i];
   }
-  // A descriptor index no chain uses yet.
-  uint16_t NewDesc() {
-    if (next_desc_ == size_) std::abort();
-    return next_desc_++;
-  }
+  // The next descriptor index, in turn: a test posts no more descriptors
+  // at once than the table has, and reuses them once they are used.
+  uint16_t NewDesc() { return next_desc_++ & (size_ - 1); }
 
   // Makes `head` available: the avail ring's next entry, then its index.
   void Offer(uint16_t head) {

@@ -643,6 +643,23 @@ TEST_F(VirtioNetTest, MergeablePacketWaitsWholeForEnoughBuffers) {
   EXPECT_EQ(ring.used_idx(), 3);
 }
 
+TEST_F(VirtioNetTest, MergeablePacketLargerThanTheWholeRingIsDropped) {
+  GuestRing ring(4);
+  ring.live().mergeable = true;
+  for (int i = 0; i < 4; ++i) ring.PostRx({512});
+  rte_mbuf* pkts[] = {ToMbuf(Frame(3000)), ToMbuf(Frame(100))};
+
+  // The first can never fit: it is dropped, not left to the caller (which
+  // would drop the rest of its burst behind it, every time).
+  EXPECT_EQ(EnqueueBurst(ring.live(), pkts, 2), 1);
+  EXPECT_EQ(ring.counters().too_small.Read(), 1u);
+  ASSERT_EQ(ring.used_idx(), 4);
+  for (uint16_t i = 0; i < 4; ++i) EXPECT_EQ(ring.used(i).len, 0u) << i;
+  ring.PostRx({512});
+  EXPECT_EQ(EnqueueBurst(ring.live(), pkts + 1, 1), 1);
+  EXPECT_EQ(ring.used_idx(), 5);
+}
+
 TEST_F(VirtioNetTest, BadReceiveChainDropsThePacketAndTheBurstGoesOn) {
   GuestRing ring(256);
   ring.live().mergeable = true;
