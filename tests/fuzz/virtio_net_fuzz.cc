@@ -5,11 +5,12 @@
 // vring. Whatever the bytes, nothing reads or writes outside guest memory or
 // the mbufs (AddressSanitizer watches), and:
 //   - every buffer taken is used exactly once (a head beyond the queue,
-//     which names no buffer, is counted instead), every used id is below the
-//     queue size, and the transmit side takes no more than was offered and
-//     the burst allows;
-//   - transmit buffers come back with nothing written, receive buffers with
-//     no more than a header and the largest packet;
+//     which names no buffer, is counted instead), and the transmit side
+//     takes no more than was offered and the burst allows;
+//   - every used id is below the queue size; transmit buffers come back with
+//     nothing written, receive buffers with no more than the header and the
+//     packet they hold (checked when packets go in one at a time: in a
+//     burst, a later packet may land on the used ring);
 //   - every mbuf is well formed, and each pool is as full after the input as
 //     before it.
 //
