@@ -7,7 +7,7 @@ SANITIZE_DIR   ?= build-sanitize
 FUZZ_DIR       ?= build-fuzz
 # Seconds each fuzz target runs: in `make test` and alone (`make fuzz`).
 FUZZ_SECONDS   ?= 20
-FUZZ_TARGETS   = desc_chain vhost_user_device virtio_net_hdr
+FUZZ_TARGETS   = desc_chain vhost_user_device virtio_net_hdr virtio_net
 CONFIG         ?= config/demo.yaml
 STATS_PERIOD   ?= 2
 # make run DURATION=10 stops the demo after 10 s (SIGINT) instead of Ctrl-C.

@@ -11,6 +11,8 @@ namespace {
 ChainError AddBuffer(const GuestMemory& memory, uint64_t gpa, uint32_t len, Chain& out) {
   uint64_t left = len;
   while (left > 0) {
+    // SAFETY: GpaPiece gives at most `left` bytes that lie inside one
+    // region, or nullptr; the segment records exactly that range.
     const HostRange piece = memory.GpaPiece(gpa, left);
     if (piece.data == nullptr) return ChainError::kOutsideMemory;
     if (out.num_segments == Chain::kMaxSegments) return ChainError::kTooManySegments;
@@ -45,6 +47,10 @@ ChainError WalkTable(const GuestMemory& memory, const VringDesc* table, uint32_t
           desc.len / sizeof(VringDesc) > queue_size) {
         return ChainError::kBadIndirectLength;
       }
+      // SAFETY: GpaToHva checked that all desc.len bytes, the table's
+      // desc.len / 16 entries, lie in one region; the walk below reads only
+      // entries below that count. The table may be misaligned: entries are
+      // read with memcpy.
       const auto* indirect =
           reinterpret_cast<const VringDesc*>(memory.GpaToHva(desc.addr, desc.len));
       if (indirect == nullptr) return ChainError::kOutsideMemory;

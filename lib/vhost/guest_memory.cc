@@ -106,6 +106,9 @@ absl::StatusOr<std::shared_ptr<const GuestMemory>> GuestMemory::Map(
     region.desc = r;
     region.map_base = base;
     region.map_len = map_len;
+    // SAFETY: the mapping starts `lead` bytes before the region's offset in
+    // the file and covers lead + memory_size bytes (rounded up to pages), all
+    // inside the file (checked against st_size above).
     region.host = static_cast<uint8_t*>(base) + lead;
     memory->regions_.push_back(region);
   }
@@ -119,6 +122,8 @@ GuestMemory::~GuestMemory() {
 uint8_t* GuestMemory::GpaToHva(uint64_t gpa, uint64_t len) const {
   for (const Region& r : regions_) {
     const int64_t off = OffsetIn(r.desc.guest_phys_addr, r.desc.memory_size, gpa, len);
+    // SAFETY: OffsetIn checked [off, off + len) lies within the region's
+    // memory_size bytes, all mapped from r.host.
     if (off >= 0) return r.host + off;
   }
   return nullptr;
@@ -129,6 +134,8 @@ HostRange GuestMemory::GpaPiece(uint64_t gpa, uint64_t len) const {
     const int64_t off = OffsetIn(r.desc.guest_phys_addr, r.desc.memory_size, gpa, 1);
     if (off < 0) continue;
     const uint64_t left = r.desc.memory_size - static_cast<uint64_t>(off);
+    // SAFETY: off < memory_size (OffsetIn with length 1), and the piece is
+    // cut to the `left` bytes the region has from there, all mapped.
     return {r.host + off, len < left ? len : left};
   }
   return {nullptr, 0};
@@ -137,6 +144,8 @@ HostRange GuestMemory::GpaPiece(uint64_t gpa, uint64_t len) const {
 uint8_t* GuestMemory::UvaToHva(uint64_t uva, uint64_t len) const {
   for (const Region& r : regions_) {
     const int64_t off = OffsetIn(r.desc.userspace_addr, r.desc.memory_size, uva, len);
+    // SAFETY: OffsetIn checked [off, off + len) lies within the region's
+    // memory_size bytes, all mapped from r.host.
     if (off >= 0) return r.host + off;
   }
   return nullptr;

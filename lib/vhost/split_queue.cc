@@ -33,6 +33,10 @@ absl::StatusOr<SplitQueue> SplitQueue::Create(const GuestMemory& memory,
     return absl::InvalidArgumentError("vring addresses are misaligned");
   }
   SplitQueue q;
+  // SAFETY: each area is translated with its full size for `size` entries,
+  // EVENT_IDX trailer included, so every access below at an index masked by
+  // size - 1 (or at the trailer) stays inside guest memory. The memory
+  // outlives the queue (see Create's contract).
   q.desc_ = reinterpret_cast<VringDesc*>(memory.UvaToHva(addrs.desc_uva, DescTableBytes(size)));
   q.avail_ = reinterpret_cast<uint16_t*>(memory.UvaToHva(addrs.avail_uva, AvailRingBytes(size)));
   q.used_ = reinterpret_cast<uint16_t*>(memory.UvaToHva(addrs.used_uva, UsedRingBytes(size)));
@@ -53,12 +57,16 @@ absl::StatusOr<SplitQueue> SplitQueue::Create(const GuestMemory& memory,
   q.event_idx_ = event_idx;
   q.next_avail_ = next_avail;
   // The used index continues where the driver last saw it.
+  // SAFETY: the used ring's index is its second field, inside the area
+  // checked above.
   q.next_used_ = q.published_used_ = q.notified_used_ = LoadRelaxed(q.used_ + kIdx);
   return q;
 }
 
 uint16_t SplitQueue::AvailCount() {
   if (broken_) return 0;
+  // SAFETY: the avail index is the ring's second field, inside the area
+  // checked at Create.
   const uint16_t count = static_cast<uint16_t>(LoadAcquire(avail_ + kIdx) - next_avail_);
   if (count > size_) {
     broken_ = true;
@@ -75,7 +83,8 @@ uint16_t SplitQueue::PopAvail() {
 }
 
 void SplitQueue::PushUsed(uint32_t head, uint32_t len) {
-  // SAFETY: used ring entries start 4 bytes in; the index is masked.
+  // SAFETY: used ring entries start 4 bytes in, size_ of them, checked at
+  // Create; the index is masked.
   auto* ring = reinterpret_cast<VringUsedElem*>(used_ + 2);
   VringUsedElem& e = ring[next_used_ & (size_ - 1)];
   e.id = head;
@@ -85,6 +94,7 @@ void SplitQueue::PushUsed(uint32_t head, uint32_t len) {
 
 void SplitQueue::PublishUsed() {
   if (published_used_ == next_used_) return;
+  // SAFETY: the used index, inside the area checked at Create.
   __atomic_store_n(used_ + kIdx, next_used_, __ATOMIC_RELEASE);
   published_used_ = next_used_;
 }
@@ -97,17 +107,22 @@ bool SplitQueue::NeedsNotify() {
   notified_used_ = published_used_;
   if (old_used == published_used_) return false;
   if (event_idx_) {
+    // SAFETY: used_event follows the avail ring's size_ entries; Create
+    // checked the area with this trailer.
     const uint16_t used_event = LoadRelaxed(avail_ + kAvailRing + size_);
     return NeedEvent(used_event, published_used_, old_used);
   }
+  // SAFETY: the avail ring's first field, inside the area checked at Create.
   return !(LoadRelaxed(avail_ + kFlags) & kVringAvailFNoInterrupt);
 }
 
 void SplitQueue::EnableKicks() {
   if (event_idx_) {
-    // avail_event sits after the used ring's entries.
+    // SAFETY: avail_event sits after the used ring's size_ entries (8 bytes,
+    // 4 uint16_t each); Create checked the area with this trailer.
     StoreRelaxed(used_ + 2 + 4 * size_, next_avail_);
   } else {
+    // SAFETY: the used ring's first field, inside the area checked at Create.
     StoreRelaxed(used_ + kFlags, LoadRelaxed(used_ + kFlags) & ~kVringUsedFNoNotify);
   }
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -115,6 +130,7 @@ void SplitQueue::EnableKicks() {
 
 void SplitQueue::DisableKicks() {
   if (!event_idx_) {
+    // SAFETY: the used ring's first field, inside the area checked at Create.
     StoreRelaxed(used_ + kFlags, LoadRelaxed(used_ + kFlags) | kVringUsedFNoNotify);
   }
 }

@@ -23,6 +23,14 @@ void Notify(LiveVring& v) {
   }
 }
 
+// Returns buffer `head` to the guest with nothing written into it, unless it
+// names no descriptor at all: a used id must be the head of a chain (virtio
+// 1.x, 2.7.8), and drivers index their own arrays with it (DPDK's virtio PMD
+// without a check). Such a head is counted as kHeadOutOfRange instead.
+void ReturnEmpty(LiveVring& v, uint16_t head) {
+  if (head < v.queue.size()) v.queue.PushUsed(head, 0);
+}
+
 // Copies the chain's bytes from `skip` on into a new mbuf chain from `pool`.
 rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, rte_mempool* pool) {
   rte_mbuf* head = rte_pktmbuf_alloc(pool);
@@ -50,6 +58,9 @@ rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, rte_mempool* pool) {
         ++head->nb_segs;
       }
       const uint32_t n = std::min<uint32_t>(left, rte_pktmbuf_tailroom(tail));
+      // SAFETY: [src, src + n) lies in segment s, which WalkChain checked is
+      // inside guest memory (skip and n never exceed what is left of it); the
+      // mbuf has n bytes of tailroom.
       std::memcpy(rte_pktmbuf_mtod_offset(tail, uint8_t*, tail->data_len), src, n);
       tail->data_len += n;
       head->pkt_len += n;
@@ -68,6 +79,10 @@ VirtioNetHdr ReadHeader(const Chain& chain) {
   uint32_t got = 0;
   for (uint16_t s = 0; got < kHdrLen; ++s) {
     const uint32_t n = std::min(kHdrLen - got, chain.segments[s].len);
+    // SAFETY: n is at most the segment's length, and WalkChain checked the
+    // segment is inside guest memory; the segments hold more than kHdrLen
+    // bytes in all (the caller checked total_len), so s stays below
+    // num_segments.
     std::memcpy(out + got, chain.segments[s].data, n);
     got += n;
   }
@@ -87,6 +102,8 @@ struct Cursor {
     while (done < len && segment < chain->num_segments) {
       const ChainSegment& seg = chain->segments[segment];
       const uint32_t n = std::min(len - done, seg.len - offset);
+      // SAFETY: offset + n <= seg.len, and WalkChain checked the segment is
+      // inside guest memory (and device-writable).
       std::memcpy(seg.data + offset, src + done, n);
       done += n;
       offset += n;
@@ -100,6 +117,30 @@ struct Cursor {
   }
 };
 
+// Where the next bytes of a packet come from in its mbufs.
+struct MbufReader {
+  const rte_mbuf* seg;
+  uint32_t offset = 0;  // in seg
+
+  // Copies up to `max` bytes into `out`, until the packet or the buffers
+  // end; returns how many.
+  uint32_t CopyTo(Cursor& out, uint32_t max) {
+    uint32_t copied = 0;
+    while (seg != nullptr && copied < max) {
+      const uint32_t len = rte_pktmbuf_data_len(seg) - offset;
+      const uint32_t wrote = out.Write(rte_pktmbuf_mtod_offset(seg, const uint8_t*, offset), len);
+      copied += wrote;
+      offset += wrote;
+      if (offset == rte_pktmbuf_data_len(seg)) {
+        seg = seg->next;
+        offset = 0;
+      }
+      if (wrote < len) break;  // the buffers are full
+    }
+    return copied;
+  }
+};
+
 // Copies `len` packet bytes into one large mbuf when they do not fit a small
 // one and the large pool has one to give; into small mbufs otherwise.
 rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, const MbufPools& pools, uint32_t len) {
@@ -110,12 +151,105 @@ rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, const MbufPools& pools, uin
   return CopyOut(chain, skip, pools.small);
 }
 
+// How placing one packet into a receive vring ended.
+enum class Placement : uint8_t {
+  kPlaced,     // its buffers are pushed as used, holding it
+  kDropped,    // its buffers are pushed as used, empty; the reason is counted
+  kNoBuffers,  // not enough buffers yet: none taken, nothing counted
+};
+
+// Places `m`, after the receive header `hdr`, into the next available buffer
+// of the receive vring, or with VIRTIO_NET_F_MRG_RXBUF into as many as it
+// needs, and pushes them as used (unpublished). A bad chain, or buffers too
+// small for the packet (all the ring's buffers at once included), drop it:
+// the buffers taken go back empty. When the guest has not made enough
+// buffers available yet, those taken are given back to be taken again. The
+// caller still owns `m`.
+Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
+  hdr.num_buffers = 1;
+  const uint32_t need = kHdrLen + rte_pktmbuf_pkt_len(m);
+  uint16_t heads[kMaxBuffersPerPacket];
+  uint32_t lens[kMaxBuffersPerPacket];
+  uint16_t buffers = 0;
+  uint8_t* num_buffers = nullptr;  // in the first buffer's header
+  MbufReader packet{m};
+  uint32_t placed = 0;  // header and packet bytes written so far
+  bool bad = false;
+  while (placed < need) {
+    if (buffers == kMaxBuffersPerPacket || (buffers == 1 && !v.mergeable)) {
+      bad = true;  // the buffers on offer are too small for this packet
+      v.counters->too_small.Add(1);
+      break;
+    }
+    if (v.queue.AvailCount() == 0) {
+      if (buffers == v.queue.size()) {
+        // Every buffer the ring has cannot hold it: waiting would not help,
+        // and the caller would drop the rest of its burst behind it.
+        bad = true;
+        v.counters->too_small.Add(1);
+        break;
+      }
+      // Benign: the guest has not refilled yet. Nothing of this packet was
+      // pushed, so its buffers go back to be taken again.
+      v.queue.UndoPop(buffers);
+      return Placement::kNoBuffers;
+    }
+    const uint16_t head = v.queue.PopAvail();
+    heads[buffers] = head;
+    lens[buffers] = 0;
+    ++buffers;
+    const ChainError e = WalkChain(*v.memory, v.queue.desc_table(), v.queue.size(), head,
+                                   ChainDirection::kDeviceWrites, v.chain);
+    if (e != ChainError::kNone) {
+      v.counters->bad_chains[static_cast<size_t>(e)].Add(1);
+      bad = true;
+      break;
+    }
+    if (v.chain.total_len == 0) {  // a buffer with no room at all
+      v.counters->too_small.Add(1);
+      bad = true;
+      break;
+    }
+    Cursor out{&v.chain};
+    if (placed == 0) {
+      // The header goes whole into the first segment of the first buffer,
+      // so that num_buffers can be filled in once the count is known.
+      if (v.chain.num_segments == 0 || v.chain.segments[0].len < kHdrLen) {
+        v.counters->too_small.Add(1);
+        bad = true;
+        break;
+      }
+      out.Write(reinterpret_cast<const uint8_t*>(&hdr), kHdrLen);
+      num_buffers = v.chain.segments[0].data + offsetof(VirtioNetHdr, num_buffers);
+      placed = kHdrLen;
+    }
+    placed += packet.CopyTo(out, need - placed);
+    lens[buffers - 1] = out.written;
+  }
+  if (bad) {
+    for (uint16_t b = 0; b < buffers; ++b) ReturnEmpty(v, heads[b]);
+    return Placement::kDropped;
+  }
+  // SAFETY: num_buffers points into the first segment of the first buffer,
+  // which is at least kHdrLen bytes long (checked above). The guest chose
+  // the buffer's address: the field may be unaligned, hence memcpy.
+  std::memcpy(num_buffers, &buffers, sizeof(buffers));
+  for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], lens[b]);
+  return Placement::kPlaced;
+}
+
 }  // namespace
 
 uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n) {
   const uint16_t avail = std::min(v.queue.AvailCount(), n);
   if (v.discard) {
-    for (uint16_t i = 0; i < avail; ++i) v.queue.PushUsed(v.queue.PopAvail(), 0);
+    for (uint16_t i = 0; i < avail; ++i) {
+      const uint16_t head = v.queue.PopAvail();
+      if (head >= v.queue.size()) {
+        v.counters->bad_chains[static_cast<size_t>(ChainError::kHeadOutOfRange)].Add(1);
+      }
+      ReturnEmpty(v, head);
+    }
     v.counters->discarded.Add(avail);
     if (avail != 0) Notify(v);
     return 0;
@@ -140,7 +274,7 @@ uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uin
       pkts[got++] = m;
     }
     // Copied (or refused): the guest may have its buffer back at once.
-    v.queue.PushUsed(head, 0);
+    ReturnEmpty(v, head);
   }
   if (avail != 0) Notify(v);
   return got;
@@ -163,87 +297,9 @@ uint16_t EnqueueBurst(LiveVring& v, rte_mbuf** pkts, uint16_t n) {
       }
       HeaderForOffloads(m, hdr);
     }
-    hdr.num_buffers = 1;
-    const uint32_t need = kHdrLen + rte_pktmbuf_pkt_len(m);
-    uint16_t heads[kMaxBuffersPerPacket];
-    uint32_t lens[kMaxBuffersPerPacket];
-    uint16_t buffers = 0;
-    uint16_t* num_buffers = nullptr;  // in the first buffer's header
-    const rte_mbuf* seg = m;
-    uint32_t seg_off = 0;
-    uint32_t placed = 0;  // header and packet bytes written so far
-    bool bad = false;
-    bool out_of_buffers = false;
-    while (placed < need) {
-      if (buffers == kMaxBuffersPerPacket || (buffers == 1 && !v.mergeable)) {
-        bad = true;  // the buffers on offer are too small for this packet
-        v.counters->too_small.Add(1);
-        break;
-      }
-      if (v.queue.AvailCount() == 0) {
-        out_of_buffers = true;
-        break;
-      }
-      const uint16_t head = v.queue.PopAvail();
-      heads[buffers] = head;
-      lens[buffers] = 0;
-      ++buffers;
-      const ChainError e = WalkChain(*v.memory, v.queue.desc_table(), v.queue.size(), head,
-                                     ChainDirection::kDeviceWrites, v.chain);
-      if (e != ChainError::kNone) {
-        v.counters->bad_chains[static_cast<size_t>(e)].Add(1);
-        bad = true;
-        break;
-      }
-      if (v.chain.total_len == 0) {  // a buffer with no room at all
-        v.counters->too_small.Add(1);
-        bad = true;
-        break;
-      }
-      Cursor out{&v.chain};
-      if (placed == 0) {
-        // The header goes whole into the first segment of the first buffer,
-        // so that num_buffers can be filled in once the count is known.
-        if (v.chain.num_segments == 0 || v.chain.segments[0].len < kHdrLen) {
-          v.counters->too_small.Add(1);
-          bad = true;
-          break;
-        }
-        out.Write(reinterpret_cast<const uint8_t*>(&hdr), kHdrLen);
-        num_buffers = reinterpret_cast<uint16_t*>(v.chain.segments[0].data +
-                                                  offsetof(VirtioNetHdr, num_buffers));
-        placed = kHdrLen;
-      }
-      while (seg != nullptr && placed < need) {
-        const uint32_t len = rte_pktmbuf_data_len(seg) - seg_off;
-        const uint32_t wrote =
-            out.Write(rte_pktmbuf_mtod_offset(seg, const uint8_t*, seg_off), len);
-        placed += wrote;
-        seg_off += wrote;
-        if (seg_off == rte_pktmbuf_data_len(seg)) {
-          seg = seg->next;
-          seg_off = 0;
-        }
-        if (wrote < len) break;  // this buffer is full
-      }
-      lens[buffers - 1] = out.written;
-    }
-    if (out_of_buffers) {
-      // Benign: the guest has not refilled yet. Nothing of this packet was
-      // pushed, so its buffers go back to be taken again.
-      v.queue.UndoPop(buffers);
-      break;
-    }
-    if (bad) {
-      // The buffers taken for this packet go back to the guest empty, and
-      // the packet is dropped (counted above).
-      for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], 0);
-      pushed |= buffers != 0;
-      rte_pktmbuf_free(m);
-      continue;
-    }
-    *num_buffers = buffers;
-    for (uint16_t b = 0; b < buffers; ++b) v.queue.PushUsed(heads[b], lens[b]);
+    const Placement placement = PlacePacket(v, m, hdr);
+    if (placement == Placement::kNoBuffers) break;
+    // Placed or dropped, the packet is done with and its buffers are used.
     pushed = true;
     rte_pktmbuf_free(m);
   }

@@ -53,8 +53,9 @@ struct LiveVring {
 // Up to `n` packets from a guest transmit vring, copied into mbufs from
 // `pools` (a packet too large for a small mbuf goes into large ones when
 // there are any), their headers' offload requests as mbuf flags. Every chain
-// taken is returned to the guest as used. A vring to discard is drained, and
-// nothing is returned.
+// taken is returned to the guest as used (but for a head beyond the queue,
+// which names no chain: that is only counted). A vring to discard is
+// drained, and nothing is returned.
 uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n);
 
 // Copies up to `n` packets into a guest receive vring, in order, and frees
