@@ -200,7 +200,6 @@ std::string EthdevPort::Describe() const {
                          rte_eth_link_speed_to_str(link.link_speed));
 }
 
-
 namespace {
 
 constexpr absl::string_view kEthdevKeys[] = {"devargs", "zcopy_ok", "rx_desc", "tx_desc"};

@@ -272,7 +272,6 @@ uint16_t VhostUserPort::TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) {
   return sent;
 }
 
-
 namespace {
 
 constexpr absl::string_view kVhostUserKeys[] = {"socket", "mode"};
