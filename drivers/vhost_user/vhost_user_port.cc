@@ -94,19 +94,20 @@ void VhostUserPort::AppendXstats(std::vector<PortXstat>& out) const {
     const std::string queue = absl::StrCat(guest_tx ? "rx" : "tx", v / 2);
     for (size_t e = 1; e <= kNumChainErrors; ++e) {
       out.push_back({"bad_descriptors", std::string(ChainErrorName(static_cast<ChainError>(e))),
-                     queue, c.bad_chains[e].Read()});
+                     queue, c.bad_chains[e].Read(),
+                     "Descriptor chains that failed validation and were dropped, by reason."});
     }
-    if (guest_tx) {
-      out.push_back({"drops", "no_mbuf", queue, c.no_mbuf.Read()});
-      out.push_back({"drops", "short_packet", queue, c.short_packet.Read()});
-      out.push_back({"drops", "bad_offload", queue, c.bad_offload.Read()});
-      out.push_back({"drops", "discarded", queue, c.discarded.Read()});
-    } else {
-      out.push_back({"drops", "too_small", queue, c.too_small.Read()});
-      out.push_back({"drops", "offload_failed", queue, c.offload_failed.Read()});
+    const VringCounterKind drops_here =
+        guest_tx ? VringCounterKind::kTransmitDrop : VringCounterKind::kReceiveDrop;
+    for (const VringCounterInfo& info : kVringCounters) {
+      const uint64_t value = (c.*info.counter).Read();
+      if (info.kind == VringCounterKind::kNotification) {
+        out.push_back({std::string(info.name), "", queue, value, info.help});
+      } else if (info.kind == drops_here) {
+        out.push_back(
+            {"drops", std::string(info.name), queue, value, "Packets a vring dropped, by reason."});
+      }
     }
-    out.push_back({"calls", "", queue, c.calls.Read()});
-    out.push_back({"kicks", "", queue, c.kicks.Read()});
   }
 }
 

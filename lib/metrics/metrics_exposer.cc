@@ -33,15 +33,11 @@ void AddSample(MetricFamily& family, std::vector<ClientMetric::Label> labels, do
 
 // A port type's xstats (Port::AppendXstats) as counters named after the
 // type ("vhost-user" gives zcswitch_vhost_NAME_total), labelled by port and
-// queue, and by reason where the xstat has one.
-std::string XstatHelp(absl::string_view name) {
-  if (name == "bad_descriptors") {
-    return "Descriptor chains that failed validation and were dropped, by reason.";
-  }
-  if (name == "drops") return "Packets a vring dropped, by reason.";
-  if (name == "calls") return "Notifications (call eventfd writes) sent to the guest.";
-  if (name == "kicks") return "Notifications (kick eventfd writes) the guest sent; the data path polls.";
-  return absl::StrCat("The port type's ", name, " counter.");
+// queue, and by reason where the xstat has one; the port type says what each
+// counts.
+std::string XstatHelp(const PortXstat& x) {
+  if (!x.help.empty()) return std::string(x.help);
+  return absl::StrCat("The port type's ", x.name, " counter.");
 }
 
 void AddXstatFamilies(const SwitchSnapshot& snapshot, std::vector<MetricFamily>& families) {
@@ -53,7 +49,7 @@ void AddXstatFamilies(const SwitchSnapshot& snapshot, std::vector<MetricFamily>&
       auto family = std::find_if(families.begin() + first, families.end(),
                                  [&](const MetricFamily& f) { return f.name == name; });
       if (family == families.end()) {
-        families.push_back(Family(name, XstatHelp(x.name), MetricType::Counter));
+        families.push_back(Family(name, XstatHelp(x), MetricType::Counter));
         family = families.end() - 1;
       }
       std::vector<ClientMetric::Label> labels{{"port", p.name}, {"queue", x.queue}};

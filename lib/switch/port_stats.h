@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "lib/base/counter.h"
 #include "lib/switch/drop_reason.h"
 
@@ -58,6 +59,9 @@ struct PortXstat {
   std::string reason;
   std::string queue;
   uint64_t value = 0;
+  // What `name` counts, the same for all its reasons and queues (metrics'
+  // HELP); a literal, or empty when the port type has none.
+  absl::string_view help;
   friend bool operator==(const PortXstat&, const PortXstat&) = default;
 };
 

@@ -77,11 +77,7 @@ ChainError WalkTable(const GuestMemory& memory, const VringDesc* table, uint32_t
 }  // namespace
 
 absl::string_view ChainErrorName(ChainError error) {
-  constexpr absl::string_view kNames[] = {"ok",
-#define ZCSWITCH_CHAIN_NAME(e, name, help) name,
-                                          ZCSWITCH_CHAIN_ERRORS(ZCSWITCH_CHAIN_NAME)
-#undef ZCSWITCH_CHAIN_NAME
-  };
+  constexpr absl::string_view kNames[] = {"ok", ZCSWITCH_CHAIN_ERRORS(ZC_X_NAME)};
   return kNames[static_cast<size_t>(error)];
 }
 

@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "absl/strings/string_view.h"
+#include "lib/base/x_list.h"
 #include "lib/vhost/guest_memory.h"
 #include "lib/vhost/virtq_layout.h"
 
@@ -30,7 +31,7 @@ namespace zcswitch {
 #define ZCSWITCH_CHAIN_ERRORS(X)                                                          \
   X(kHeadOutOfRange, "head_out_of_range", "head index beyond the queue size")             \
   X(kNextOutOfRange, "next_out_of_range", "next index beyond its table")                  \
-  X(kTooLong, "chain_too_long", "more descriptors than allowed (or a loop)")           \
+  X(kTooLong, "chain_too_long", "more descriptors than allowed (or a loop)")              \
   X(kNestedIndirect, "nested_indirect", "an indirect table inside an indirect one")       \
   X(kIndirectWithNext, "indirect_with_next", "a descriptor both indirect and NEXT")       \
   X(kBadIndirectLength, "bad_indirect_length", "indirect table length not n * 16")        \
@@ -39,18 +40,9 @@ namespace zcswitch {
   X(kTooManySegments, "too_many_segments", "more pieces than a chain may have")           \
   X(kTooLarge, "too_large", "more bytes than a packet may have")
 
-enum class ChainError : uint8_t {
-  kNone,
-#define ZCSWITCH_CHAIN_ENUM(e, name, help) e,
-  ZCSWITCH_CHAIN_ERRORS(ZCSWITCH_CHAIN_ENUM)
-#undef ZCSWITCH_CHAIN_ENUM
-};
+enum class ChainError : uint8_t { kNone, ZCSWITCH_CHAIN_ERRORS(ZC_X_ID) };
 
-inline constexpr size_t kNumChainErrors = 0
-#define ZCSWITCH_CHAIN_COUNT(e, name, help) +1
-    ZCSWITCH_CHAIN_ERRORS(ZCSWITCH_CHAIN_COUNT)
-#undef ZCSWITCH_CHAIN_COUNT
-    ;
+inline constexpr size_t kNumChainErrors = ZC_X_COUNT(ZCSWITCH_CHAIN_ERRORS);
 
 // "ok" for kNone.
 absl::string_view ChainErrorName(ChainError error);

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -13,8 +15,6 @@
 
 namespace zcswitch {
 namespace {
-
-using R = VhostUserRequest;
 
 VhostUserDevice::Reply U64Reply(uint32_t request, uint64_t value) {
   VhostUserDevice::Reply r{request, std::vector<uint8_t>(sizeof(value))};
@@ -43,6 +43,28 @@ void CloseFd(int& fd) {
   if (fd >= 0) close(fd);
   fd = -1;
 }
+
+// The vring a request that names one names: the index of a vring state or
+// address, or the low byte of a u64.
+uint64_t NamedVring(const Message& m, PayloadKind payload) {
+  if (payload == PayloadKind::kU64) return m.As<uint64_t>() & kVringIndexMask;
+  static_assert(offsetof(VringStatePayload, index) == 0 && offsetof(VringAddrPayload, index) == 0);
+  return m.As<VringStatePayload>().index;
+}
+
+// The fd of SET_VRING_KICK/CALL/ERR for vring `i` agrees with its no-fd flag
+// and is an eventfd.
+absl::Status CheckVringFd(const Message& m, uint16_t i) {
+  const bool no_fd = m.As<uint64_t>() & kVringNoFdFlag;
+  if (no_fd != m.fds().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("vring %d: the no-fd flag and the fds sent disagree", i));
+  }
+  return no_fd ? absl::OkStatus() : CheckEventFd(m.fds()[0]);
+}
+
+// After CheckVringFd: the fd, now the caller's, or -1 for "no fd: poll".
+int TakeVringFd(Message& m) { return m.fds().empty() ? -1 : m.TakeFd(0); }
 
 }  // namespace
 
@@ -116,8 +138,8 @@ absl::Status VhostUserDevice::Reconcile(uint16_t index) {
   const VringConfig& v = vrings_[index];
   // Odd vrings are the guest's transmit queues.
   const bool transmit = index % 2 == 1;
-  const bool want = memory_ != nullptr && v.size != 0 && v.addrs_set && v.started &&
-                    (v.enabled || transmit);
+  const bool want =
+      memory_ != nullptr && v.size != 0 && v.addrs_set && v.started && (v.enabled || transmit);
   if (want == live_[index]) return absl::OkStatus();
   if (!want) {
     StopIfLive(index);
@@ -128,7 +150,112 @@ absl::Status VhostUserDevice::Reconcile(uint16_t index) {
   return absl::OkStatus();
 }
 
-absl::Status VhostUserDevice::SetMemTable(Message& m) {
+#define ZCSWITCH_VHOST_USER_REQUEST_HANDLER(enumerator, code, name, payload, max_fds, data_path, \
+                                            handler)                                             \
+  &VhostUserDevice::handler,
+const VhostUserDevice::Handler VhostUserDevice::kHandlers[] = {
+    ZCSWITCH_VHOST_USER_REQUESTS(ZCSWITCH_VHOST_USER_REQUEST_HANDLER)};
+#undef ZCSWITCH_VHOST_USER_REQUEST_HANDLER
+
+absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::Dispatch(Message& m) {
+  // A row's handler is of the kind its data-path column calls for: the
+  // generic stop and reconcile below rely on it.
+#define ZCSWITCH_VHOST_USER_REQUEST_KIND(enumerator, code, name, payload, max_fds, data_path, \
+                                         handler)                                             \
+  static_assert((DataPath::data_path == DataPath::kUntouched) ==                              \
+                    std::is_same_v<decltype(&VhostUserDevice::handler), Act>,                 \
+                "the handler of " name " does not match its data-path column");
+  ZCSWITCH_VHOST_USER_REQUESTS(ZCSWITCH_VHOST_USER_REQUEST_KIND)
+#undef ZCSWITCH_VHOST_USER_REQUEST_KIND
+
+  const RequestInfo* info = FindRequest(m.header.request);
+  if (info == nullptr) return absl::InvalidArgumentError("unknown request");
+  const Handler& handler = kHandlers[info - KnownRequests().data()];
+  if (info->data_path == DataPath::kUntouched) return (this->*handler.act)(m);
+
+  uint16_t vring = 0;
+  if (info->data_path == DataPath::kItsVring) {
+    ZC_ASSIGN_OR_RETURN(vring, VringIndex(NamedVring(m, info->payload)));
+  }
+  ZC_ASSIGN_OR_RETURN(Change change, (this->*handler.prepare)(m, vring));
+  std::vector<uint16_t> concerned;
+  if (info->data_path == DataPath::kItsVring) {
+    concerned.push_back(vring);
+  } else {
+    for (uint16_t i = 0; i < vrings_.size(); ++i) {
+      if (live_[i]) concerned.push_back(i);
+    }
+  }
+  for (uint16_t i : concerned) StopIfLive(i);
+  std::optional<Reply> reply = std::move(change)();
+  for (uint16_t i : concerned) ZC_RETURN_IF_ERROR(Reconcile(i));
+  return reply;
+}
+
+absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::GetFeatures(Message& m) {
+  return U64Reply(m.header.request, offered_features_);
+}
+
+absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::SetFeatures(Message& m) {
+  const auto features = m.As<uint64_t>();
+  if (features & ~offered_features_) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "features 0x%x include some not offered (0x%x)", features, offered_features_));
+  }
+  if (!(features & kVirtioFVersion1)) {
+    return absl::InvalidArgumentError("VIRTIO_F_VERSION_1 is required (no legacy virtio)");
+  }
+  features_ = features;
+  return std::nullopt;
+}
+
+absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::GetProtocolFeatures(
+    Message& m) {
+  return U64Reply(m.header.request, offered_protocol_features_);
+}
+
+absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::SetProtocolFeatures(
+    Message& m) {
+  const auto features = m.As<uint64_t>();
+  if (features & ~offered_protocol_features_) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("protocol features 0x%x include some not offered", features));
+  }
+  protocol_features_ = features;
+  return std::nullopt;
+}
+
+absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::GetQueueNum(Message& m) {
+  return U64Reply(m.header.request, queue_pairs_);
+}
+
+absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::SetVringErr(Message& m) {
+  // The error fd is the front-end's to read; the data path never uses it.
+  ZC_ASSIGN_OR_RETURN(const uint16_t i, VringIndex(m.As<uint64_t>() & kVringIndexMask));
+  ZC_RETURN_IF_ERROR(CheckVringFd(m, i));
+  CloseFd(vrings_[i].err_fd);
+  vrings_[i].err_fd = TakeVringFd(m);
+  return std::nullopt;
+}
+
+absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::Ignore(Message&) {
+  // SET_OWNER: the connection is the owner. SEND_RARP, NET_SET_MTU: a switch
+  // learns from traffic, and its ports take any MTU.
+  return std::nullopt;
+}
+
+absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::Unsupported(Message&) {
+  return absl::UnimplementedError("not supported by zcswitch");
+}
+
+absl::StatusOr<VhostUserDevice::Change> VhostUserDevice::ResetOwner(Message&, uint16_t) {
+  return Change([this] {
+    Reset();
+    return std::nullopt;
+  });
+}
+
+absl::StatusOr<VhostUserDevice::Change> VhostUserDevice::SetMemTable(Message& m, uint16_t) {
   const auto table = m.As<MemoryTablePayload>();
   std::vector<int> fds;
   for (size_t i = 0; i < m.fds().size(); ++i) fds.push_back(m.TakeFd(i));
@@ -136,146 +263,83 @@ absl::Status VhostUserDevice::SetMemTable(Message& m) {
                       GuestMemory::Map(absl::MakeConstSpan(table.regions, table.nregions), fds));
   // Live vrings move to the new table: stopped (quiesced) on the old one,
   // started again on the new. The old mapping goes when its last user does.
-  std::vector<uint16_t> restart;
-  for (uint16_t i = 0; i < vrings_.size(); ++i) {
-    if (live_[i]) {
-      StopIfLive(i);
-      restart.push_back(i);
-    }
-  }
-  memory_ = std::move(memory);
-  for (uint16_t i : restart) ZC_RETURN_IF_ERROR(Reconcile(i));
-  return absl::OkStatus();
+  return Change([this, memory = std::move(memory)]() mutable {
+    memory_ = std::move(memory);
+    return std::nullopt;
+  });
 }
 
-absl::StatusOr<std::optional<VhostUserDevice::Reply>> VhostUserDevice::Dispatch(Message& m) {
-  const auto request = static_cast<R>(m.header.request);
-  switch (request) {
-    case R::kGetFeatures:
-      return U64Reply(m.header.request, offered_features_);
-    case R::kSetFeatures: {
-      const auto features = m.As<uint64_t>();
-      if (features & ~offered_features_) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "features 0x%x include some not offered (0x%x)", features, offered_features_));
-      }
-      if (!(features & kVirtioFVersion1)) {
-        return absl::InvalidArgumentError("VIRTIO_F_VERSION_1 is required (no legacy virtio)");
-      }
-      features_ = features;
-      return std::nullopt;
-    }
-    case R::kGetProtocolFeatures:
-      return U64Reply(m.header.request, offered_protocol_features_);
-    case R::kSetProtocolFeatures: {
-      const auto features = m.As<uint64_t>();
-      if (features & ~offered_protocol_features_) {
-        return absl::InvalidArgumentError(
-            absl::StrFormat("protocol features 0x%x include some not offered", features));
-      }
-      protocol_features_ = features;
-      return std::nullopt;
-    }
-    case R::kGetQueueNum:
-      return U64Reply(m.header.request, queue_pairs_);
-    case R::kSetOwner:
-      return std::nullopt;
-    case R::kResetOwner:
-      Reset();
-      return std::nullopt;
-    case R::kSetMemTable:
-      ZC_RETURN_IF_ERROR(SetMemTable(m));
-      return std::nullopt;
-    case R::kSetVringNum: {
-      const auto s = m.As<VringStatePayload>();
-      ZC_ASSIGN_OR_RETURN(const uint16_t i, VringIndex(s.index));
-      if (s.num == 0 || s.num > kMaxQueueSize || (s.num & (s.num - 1)) != 0) {
-        return absl::InvalidArgumentError(
-            absl::StrFormat("vring %d: size %d is not a power of two up to 32768", i, s.num));
-      }
-      StopIfLive(i);
-      vrings_[i].size = static_cast<uint16_t>(s.num);
-      ZC_RETURN_IF_ERROR(Reconcile(i));
-      return std::nullopt;
-    }
-    case R::kSetVringAddr: {
-      const auto a = m.As<VringAddrPayload>();
-      ZC_ASSIGN_OR_RETURN(const uint16_t i, VringIndex(a.index));
-      StopIfLive(i);
-      vrings_[i].addrs = {a.desc_user_addr, a.avail_user_addr, a.used_user_addr};
-      vrings_[i].addrs_set = true;
-      ZC_RETURN_IF_ERROR(Reconcile(i));
-      return std::nullopt;
-    }
-    case R::kSetVringBase: {
-      const auto s = m.As<VringStatePayload>();
-      ZC_ASSIGN_OR_RETURN(const uint16_t i, VringIndex(s.index));
-      StopIfLive(i);
-      vrings_[i].base = static_cast<uint16_t>(s.num);
-      ZC_RETURN_IF_ERROR(Reconcile(i));
-      return std::nullopt;
-    }
-    case R::kGetVringBase: {
-      const auto s = m.As<VringStatePayload>();
-      ZC_ASSIGN_OR_RETURN(const uint16_t i, VringIndex(s.index));
-      // The spec: this stops the ring.
-      StopIfLive(i);
-      vrings_[i].started = false;
-      CloseFd(vrings_[i].kick_fd);
-      VringStatePayload state{i, vrings_[i].base};
-      Reply r{m.header.request, std::vector<uint8_t>(sizeof(state))};
-      std::memcpy(r.payload.data(), &state, sizeof(state));
-      return r;
-    }
-    case R::kSetVringKick:
-    case R::kSetVringCall:
-    case R::kSetVringErr: {
-      const auto value = m.As<uint64_t>();
-      ZC_ASSIGN_OR_RETURN(const uint16_t i, VringIndex(value & kVringIndexMask));
-      const bool no_fd = value & kVringNoFdFlag;
-      if (no_fd != m.fds().empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrFormat("vring %d: the no-fd flag and the fds sent disagree", i));
-      }
-      if (!no_fd) ZC_RETURN_IF_ERROR(CheckEventFd(m.fds()[0]));
-      const int fd = no_fd ? -1 : m.TakeFd(0);
-      VringConfig& v = vrings_[i];
-      if (request == R::kSetVringErr) {
-        CloseFd(v.err_fd);
-        v.err_fd = fd;
-        return std::nullopt;
-      }
-      // A live vring keeps using its call fd: stop it before the fd changes.
-      StopIfLive(i);
-      if (request == R::kSetVringKick) {
-        CloseFd(v.kick_fd);
-        v.kick_fd = fd;
-        v.started = true;
-        // Without protocol features a ring is enabled as soon as it starts.
-        if (!(features_ & kVhostUserFProtocolFeatures)) v.enabled = true;
-      } else {
-        CloseFd(v.call_fd);
-        v.call_fd = fd;
-      }
-      ZC_RETURN_IF_ERROR(Reconcile(i));
-      return std::nullopt;
-    }
-    case R::kSetVringEnable: {
-      const auto s = m.As<VringStatePayload>();
-      ZC_ASSIGN_OR_RETURN(const uint16_t i, VringIndex(s.index));
-      // A live transmit vring starts again in its new role (drained or not).
-      StopIfLive(i);
-      vrings_[i].enabled = s.num != 0;
-      ZC_RETURN_IF_ERROR(Reconcile(i));
-      return std::nullopt;
-    }
-    case R::kSendRarp:
-    case R::kNetSetMtu:
-      // Nothing to do: a switch learns from traffic, and its ports take any MTU.
-      return std::nullopt;
-    default:
-      return absl::UnimplementedError("not supported by zcswitch");
+absl::StatusOr<VhostUserDevice::Change> VhostUserDevice::SetVringNum(Message& m, uint16_t i) {
+  const uint32_t num = m.As<VringStatePayload>().num;
+  if (num == 0 || num > kMaxQueueSize || (num & (num - 1)) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("vring %d: size %d is not a power of two up to 32768", i, num));
   }
+  return Change([this, i, num] {
+    vrings_[i].size = static_cast<uint16_t>(num);
+    return std::nullopt;
+  });
+}
+
+absl::StatusOr<VhostUserDevice::Change> VhostUserDevice::SetVringAddr(Message& m, uint16_t i) {
+  const auto a = m.As<VringAddrPayload>();
+  return Change([this, i, a] {
+    vrings_[i].addrs = {a.desc_user_addr, a.avail_user_addr, a.used_user_addr};
+    vrings_[i].addrs_set = true;
+    return std::nullopt;
+  });
+}
+
+absl::StatusOr<VhostUserDevice::Change> VhostUserDevice::SetVringBase(Message& m, uint16_t i) {
+  const uint32_t base = m.As<VringStatePayload>().num;
+  return Change([this, i, base] {
+    vrings_[i].base = static_cast<uint16_t>(base);
+    return std::nullopt;
+  });
+}
+
+absl::StatusOr<VhostUserDevice::Change> VhostUserDevice::GetVringBase(Message& m, uint16_t i) {
+  // The spec: this stops the ring. The reply is where the data path was.
+  return Change([this, i, request = m.header.request] {
+    vrings_[i].started = false;
+    CloseFd(vrings_[i].kick_fd);
+    VringStatePayload state{i, vrings_[i].base};
+    Reply r{request, std::vector<uint8_t>(sizeof(state))};
+    std::memcpy(r.payload.data(), &state, sizeof(state));
+    return r;
+  });
+}
+
+absl::StatusOr<VhostUserDevice::Change> VhostUserDevice::SetVringKick(Message& m, uint16_t i) {
+  ZC_RETURN_IF_ERROR(CheckVringFd(m, i));
+  return Change([this, &m, i] {
+    VringConfig& v = vrings_[i];
+    CloseFd(v.kick_fd);
+    v.kick_fd = TakeVringFd(m);
+    v.started = true;
+    // Without protocol features a ring is enabled as soon as it starts.
+    if (!(features_ & kVhostUserFProtocolFeatures)) v.enabled = true;
+    return std::nullopt;
+  });
+}
+
+absl::StatusOr<VhostUserDevice::Change> VhostUserDevice::SetVringCall(Message& m, uint16_t i) {
+  // A live vring keeps using its call fd: it changes only while stopped.
+  ZC_RETURN_IF_ERROR(CheckVringFd(m, i));
+  return Change([this, &m, i] {
+    CloseFd(vrings_[i].call_fd);
+    vrings_[i].call_fd = TakeVringFd(m);
+    return std::nullopt;
+  });
+}
+
+absl::StatusOr<VhostUserDevice::Change> VhostUserDevice::SetVringEnable(Message& m, uint16_t i) {
+  // A live transmit vring starts again in its new role (drained or not).
+  const bool enabled = m.As<VringStatePayload>().num != 0;
+  return Change([this, i, enabled] {
+    vrings_[i].enabled = enabled;
+    return std::nullopt;
+  });
 }
 
 std::vector<std::string> FeatureNames(uint64_t features) {

@@ -8,6 +8,12 @@
 // when told to stop, unpublishes it and waits for quiescence before it
 // answers. The device never touches the rings itself. It is socket-agnostic:
 // HandleMessage() takes a validated Message and returns the reply to send.
+//
+// Each request is handled as its row of ZCSWITCH_VHOST_USER_REQUESTS
+// (vhost_user_message.h) says: a request that touches the data path is
+// checked first, changing nothing, then the live vrings it concerns are
+// stopped, the change made, and those vrings reconciled (started again if
+// their configuration still allows), once, the same for every such request.
 #ifndef ZCSWITCH_LIB_VHOST_VHOST_USER_DEVICE_H_
 #define ZCSWITCH_LIB_VHOST_VHOST_USER_DEVICE_H_
 
@@ -16,6 +22,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "lib/vhost/guest_memory.h"
 #include "lib/vhost/split_queue.h"
@@ -26,7 +33,8 @@ namespace zcswitch {
 // Feature bits (virtio 1.x and vhost-user).
 inline constexpr uint64_t kVirtioNetFCsum = 1ull << 0;       // the guest may send partial checksums
 inline constexpr uint64_t kVirtioNetFGuestCsum = 1ull << 1;  // ... and take them
-inline constexpr uint64_t kVirtioNetFGuestTso4 = 1ull << 7;  // the guest takes TCP segmentation requests
+inline constexpr uint64_t kVirtioNetFGuestTso4 = 1ull
+                                                 << 7;  // the guest takes TCP segmentation requests
 inline constexpr uint64_t kVirtioNetFGuestTso6 = 1ull << 8;
 inline constexpr uint64_t kVirtioNetFHostTso4 = 1ull << 11;  // the guest may send them
 inline constexpr uint64_t kVirtioNetFHostTso6 = 1ull << 12;
@@ -108,12 +116,48 @@ class VhostUserDevice {
   void Reset();
 
  private:
+  // Handlers, one per row of ZCSWITCH_VHOST_USER_REQUESTS, are of two kinds.
+  // One for a request that leaves the data path alone acts at once.
+  using Act = absl::StatusOr<std::optional<Reply>> (VhostUserDevice::*)(Message& m);
+  // One for a request that touches the data path checks it against the
+  // device's state and changes nothing: it returns the change, which
+  // Dispatch makes with the vrings concerned stopped, and reconciles them
+  // after. `vring` is the vring the request names, checked (0 when it
+  // concerns every live vring).
+  using Change = absl::AnyInvocable<std::optional<Reply>() &&>;
+  using Prepare = absl::StatusOr<Change> (VhostUserDevice::*)(Message& m, uint16_t vring);
+  // A row of the table names its handler only, of either kind.
+  struct Handler {
+    constexpr Handler(Act act) : act(act) {}
+    constexpr Handler(Prepare prepare) : prepare(prepare) {}
+    Act act = nullptr;
+    Prepare prepare = nullptr;
+  };
+  static const Handler kHandlers[];
+
   absl::StatusOr<std::optional<Reply>> Dispatch(Message& m);
   absl::StatusOr<uint16_t> VringIndex(uint64_t index) const;
   // Starts or stops vring `index` to match its configuration.
   absl::Status Reconcile(uint16_t index);
   void StopIfLive(uint16_t index);
-  absl::Status SetMemTable(Message& m);
+
+  absl::StatusOr<std::optional<Reply>> GetFeatures(Message& m);
+  absl::StatusOr<std::optional<Reply>> SetFeatures(Message& m);
+  absl::StatusOr<std::optional<Reply>> GetProtocolFeatures(Message& m);
+  absl::StatusOr<std::optional<Reply>> SetProtocolFeatures(Message& m);
+  absl::StatusOr<std::optional<Reply>> GetQueueNum(Message& m);
+  absl::StatusOr<std::optional<Reply>> SetVringErr(Message& m);
+  absl::StatusOr<std::optional<Reply>> Ignore(Message& m);
+  absl::StatusOr<std::optional<Reply>> Unsupported(Message& m);
+  absl::StatusOr<Change> ResetOwner(Message& m, uint16_t vring);
+  absl::StatusOr<Change> SetMemTable(Message& m, uint16_t vring);
+  absl::StatusOr<Change> SetVringNum(Message& m, uint16_t vring);
+  absl::StatusOr<Change> SetVringAddr(Message& m, uint16_t vring);
+  absl::StatusOr<Change> SetVringBase(Message& m, uint16_t vring);
+  absl::StatusOr<Change> GetVringBase(Message& m, uint16_t vring);
+  absl::StatusOr<Change> SetVringKick(Message& m, uint16_t vring);
+  absl::StatusOr<Change> SetVringCall(Message& m, uint16_t vring);
+  absl::StatusOr<Change> SetVringEnable(Message& m, uint16_t vring);
 
   const uint16_t queue_pairs_;
   VringOwner* const owner_;

@@ -13,46 +13,12 @@
 namespace zcswitch {
 namespace {
 
-using R = VhostUserRequest;
-using P = PayloadKind;
-
-// Every request zcswitch knows: what follows its header and how many fds it
-// may bring. Requests marked kOpaque are known so that they are refused by
-// name; the device answers them with an error or a closed connection.
+#define ZCSWITCH_VHOST_USER_REQUEST_INFO(enumerator, code, name, payload, max_fds, data_path, \
+                                         handler)                                             \
+  {VhostUserRequest::enumerator, name, PayloadKind::payload, max_fds, DataPath::data_path},
 constexpr RequestInfo kRequests[] = {
-    {R::kGetFeatures, "GET_FEATURES", P::kNone, 0},
-    {R::kSetFeatures, "SET_FEATURES", P::kU64, 0},
-    {R::kSetOwner, "SET_OWNER", P::kNone, 0},
-    {R::kResetOwner, "RESET_OWNER", P::kNone, 0},
-    {R::kSetMemTable, "SET_MEM_TABLE", P::kMemoryTable, GuestMemory::kMaxRegions},
-    {R::kSetLogBase, "SET_LOG_BASE", P::kOpaque, 1},
-    {R::kSetLogFd, "SET_LOG_FD", P::kOpaque, 1},
-    {R::kSetVringNum, "SET_VRING_NUM", P::kVringState, 0},
-    {R::kSetVringAddr, "SET_VRING_ADDR", P::kVringAddr, 0},
-    {R::kSetVringBase, "SET_VRING_BASE", P::kVringState, 0},
-    {R::kGetVringBase, "GET_VRING_BASE", P::kVringState, 0},
-    {R::kSetVringKick, "SET_VRING_KICK", P::kU64, 1},
-    {R::kSetVringCall, "SET_VRING_CALL", P::kU64, 1},
-    {R::kSetVringErr, "SET_VRING_ERR", P::kU64, 1},
-    {R::kGetProtocolFeatures, "GET_PROTOCOL_FEATURES", P::kNone, 0},
-    {R::kSetProtocolFeatures, "SET_PROTOCOL_FEATURES", P::kU64, 0},
-    {R::kGetQueueNum, "GET_QUEUE_NUM", P::kNone, 0},
-    {R::kSetVringEnable, "SET_VRING_ENABLE", P::kVringState, 0},
-    {R::kSendRarp, "SEND_RARP", P::kU64, 0},
-    {R::kNetSetMtu, "NET_SET_MTU", P::kU64, 0},
-    {R::kSetBackendReqFd, "SET_BACKEND_REQ_FD", P::kOpaque, 1},
-    {R::kIotlbMsg, "IOTLB_MSG", P::kOpaque, 0},
-    {R::kGetConfig, "GET_CONFIG", P::kDeviceConfig, 0},
-    {R::kSetConfig, "SET_CONFIG", P::kDeviceConfig, 0},
-    {R::kGetInflightFd, "GET_INFLIGHT_FD", P::kOpaque, 0},
-    {R::kSetInflightFd, "SET_INFLIGHT_FD", P::kOpaque, 1},
-    {R::kResetDevice, "RESET_DEVICE", P::kNone, 0},
-    {R::kGetMaxMemSlots, "GET_MAX_MEM_SLOTS", P::kNone, 0},
-    {R::kAddMemReg, "ADD_MEM_REG", P::kOpaque, 1},
-    {R::kRemMemReg, "REM_MEM_REG", P::kOpaque, 1},
-    {R::kSetStatus, "SET_STATUS", P::kU64, 0},
-    {R::kGetStatus, "GET_STATUS", P::kNone, 0},
-};
+    ZCSWITCH_VHOST_USER_REQUESTS(ZCSWITCH_VHOST_USER_REQUEST_INFO)};
+#undef ZCSWITCH_VHOST_USER_REQUEST_INFO
 
 constexpr size_t kMaxFdsPerMessage = GuestMemory::kMaxRegions;
 
@@ -66,6 +32,8 @@ absl::Status ExpectSize(const Message& m, size_t want) {
 }
 
 }  // namespace
+
+absl::Span<const RequestInfo> KnownRequests() { return kRequests; }
 
 const RequestInfo* FindRequest(uint32_t request) {
   for (const RequestInfo& info : kRequests) {

@@ -1,6 +1,7 @@
 // vhost-user messages on the wire: the header, the payloads zcswitch reads,
-// one table of the front-end requests it knows, and reading a message with
-// its file descriptors from a Unix socket.
+// one table of the front-end requests it knows (ZCSWITCH_VHOST_USER_REQUESTS:
+// payload, fds, whether it touches the data path, and the handler the device
+// runs), and reading a message with its file descriptors from a Unix socket.
 //
 // Checks come in two steps, as rust-vmm's vhost crate does: ValidateMessage()
 // checks a message against the table and its payload's own fields (syntax);
@@ -18,45 +19,61 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "lib/vhost/guest_memory.h"
 
 namespace zcswitch {
 
-// Front-end request codes (the vhost-user spec's "front-end message types").
+// Every front-end request zcswitch knows (the vhost-user spec's "front-end
+// message types"), one row each:
+//   X(enumerator, code, name, payload, max_fds, data_path, handler)
+// payload:   what follows the header (PayloadKind);
+// max_fds:   how many fds it may bring; a message with more is refused;
+// data_path: which vrings it changes under the data path (DataPath): the
+//            device stops those that are live before the change and
+//            reconciles them after, for every such request alike;
+// handler:   the VhostUserDevice member that acts on it. Requests handled by
+//            Unsupported are known so that they are refused by name.
+#define ZCSWITCH_VHOST_USER_REQUESTS(X)                                                           \
+  X(kGetFeatures, 1, "GET_FEATURES", kNone, 0, kUntouched, GetFeatures)                           \
+  X(kSetFeatures, 2, "SET_FEATURES", kU64, 0, kUntouched, SetFeatures)                            \
+  X(kSetOwner, 3, "SET_OWNER", kNone, 0, kUntouched, Ignore)                                      \
+  X(kResetOwner, 4, "RESET_OWNER", kNone, 0, kLiveVrings, ResetOwner)                             \
+  X(kSetMemTable, 5, "SET_MEM_TABLE", kMemoryTable, GuestMemory::kMaxRegions, kLiveVrings,        \
+    SetMemTable)                                                                                  \
+  X(kSetLogBase, 6, "SET_LOG_BASE", kOpaque, 1, kUntouched, Unsupported)                          \
+  X(kSetLogFd, 7, "SET_LOG_FD", kOpaque, 1, kUntouched, Unsupported)                              \
+  X(kSetVringNum, 8, "SET_VRING_NUM", kVringState, 0, kItsVring, SetVringNum)                     \
+  X(kSetVringAddr, 9, "SET_VRING_ADDR", kVringAddr, 0, kItsVring, SetVringAddr)                   \
+  X(kSetVringBase, 10, "SET_VRING_BASE", kVringState, 0, kItsVring, SetVringBase)                 \
+  X(kGetVringBase, 11, "GET_VRING_BASE", kVringState, 0, kItsVring, GetVringBase)                 \
+  X(kSetVringKick, 12, "SET_VRING_KICK", kU64, 1, kItsVring, SetVringKick)                        \
+  X(kSetVringCall, 13, "SET_VRING_CALL", kU64, 1, kItsVring, SetVringCall)                        \
+  X(kSetVringErr, 14, "SET_VRING_ERR", kU64, 1, kUntouched, SetVringErr)                          \
+  X(kGetProtocolFeatures, 15, "GET_PROTOCOL_FEATURES", kNone, 0, kUntouched, GetProtocolFeatures) \
+  X(kSetProtocolFeatures, 16, "SET_PROTOCOL_FEATURES", kU64, 0, kUntouched, SetProtocolFeatures)  \
+  X(kGetQueueNum, 17, "GET_QUEUE_NUM", kNone, 0, kUntouched, GetQueueNum)                         \
+  X(kSetVringEnable, 18, "SET_VRING_ENABLE", kVringState, 0, kItsVring, SetVringEnable)           \
+  X(kSendRarp, 19, "SEND_RARP", kU64, 0, kUntouched, Ignore)                                      \
+  X(kNetSetMtu, 20, "NET_SET_MTU", kU64, 0, kUntouched, Ignore)                                   \
+  X(kSetBackendReqFd, 21, "SET_BACKEND_REQ_FD", kOpaque, 1, kUntouched, Unsupported)              \
+  X(kIotlbMsg, 22, "IOTLB_MSG", kOpaque, 0, kUntouched, Unsupported)                              \
+  X(kGetConfig, 24, "GET_CONFIG", kDeviceConfig, 0, kUntouched, Unsupported)                      \
+  X(kSetConfig, 25, "SET_CONFIG", kDeviceConfig, 0, kUntouched, Unsupported)                      \
+  X(kGetInflightFd, 31, "GET_INFLIGHT_FD", kOpaque, 0, kUntouched, Unsupported)                   \
+  X(kSetInflightFd, 32, "SET_INFLIGHT_FD", kOpaque, 1, kUntouched, Unsupported)                   \
+  X(kResetDevice, 34, "RESET_DEVICE", kNone, 0, kUntouched, Unsupported)                          \
+  X(kGetMaxMemSlots, 36, "GET_MAX_MEM_SLOTS", kNone, 0, kUntouched, Unsupported)                  \
+  X(kAddMemReg, 37, "ADD_MEM_REG", kOpaque, 1, kUntouched, Unsupported)                           \
+  X(kRemMemReg, 38, "REM_MEM_REG", kOpaque, 1, kUntouched, Unsupported)                           \
+  X(kSetStatus, 39, "SET_STATUS", kU64, 0, kUntouched, Unsupported)                               \
+  X(kGetStatus, 40, "GET_STATUS", kNone, 0, kUntouched, Unsupported)
+
+#define ZCSWITCH_VHOST_USER_REQUEST_ENUM(enumerator, code, ...) enumerator = code,
 enum class VhostUserRequest : uint32_t {
-  kGetFeatures = 1,
-  kSetFeatures = 2,
-  kSetOwner = 3,
-  kResetOwner = 4,
-  kSetMemTable = 5,
-  kSetLogBase = 6,
-  kSetLogFd = 7,
-  kSetVringNum = 8,
-  kSetVringAddr = 9,
-  kSetVringBase = 10,
-  kGetVringBase = 11,
-  kSetVringKick = 12,
-  kSetVringCall = 13,
-  kSetVringErr = 14,
-  kGetProtocolFeatures = 15,
-  kSetProtocolFeatures = 16,
-  kGetQueueNum = 17,
-  kSetVringEnable = 18,
-  kSendRarp = 19,
-  kNetSetMtu = 20,
-  kSetBackendReqFd = 21,
-  kIotlbMsg = 22,
-  kGetConfig = 24,
-  kSetConfig = 25,
-  kGetInflightFd = 31,
-  kSetInflightFd = 32,
-  kResetDevice = 34,
-  kGetMaxMemSlots = 36,
-  kAddMemReg = 37,
-  kRemMemReg = 38,
-  kSetStatus = 39,
-  kGetStatus = 40,
+  ZCSWITCH_VHOST_USER_REQUESTS(ZCSWITCH_VHOST_USER_REQUEST_ENUM)
 };
+#undef ZCSWITCH_VHOST_USER_REQUEST_ENUM
 
 struct VhostUserHeader {
   uint32_t request;
@@ -116,13 +133,26 @@ enum class PayloadKind : uint8_t {
   kOpaque,  // a request zcswitch refuses; its size is only bounded
 };
 
+// Which vrings a request changes under the data path.
+enum class DataPath : uint8_t {
+  kUntouched,
+  // The vring its payload names (the index of a vring state or address, the
+  // low byte of a u64).
+  kItsVring,
+  // Every vring that is live when it arrives: it changes what they all use.
+  kLiveVrings,
+};
+
 struct RequestInfo {
   VhostUserRequest request;
   absl::string_view name;
   PayloadKind payload;
   uint8_t max_fds;
+  DataPath data_path;
 };
 
+// Every request zcswitch knows, in ZCSWITCH_VHOST_USER_REQUESTS's order.
+absl::Span<const RequestInfo> KnownRequests();
 // The table entry of `request`, or nullptr for a code zcswitch does not know.
 const RequestInfo* FindRequest(uint32_t request);
 // "SET_MEM_TABLE", or "request 99" for an unknown code.

@@ -15,8 +15,10 @@
 #include <cstdint>
 #include <memory>
 
+#include "absl/strings/string_view.h"
 #include "lib/base/counter.h"
 #include "lib/base/mbuf_pools.h"
+#include "lib/base/x_list.h"
 #include "lib/vhost/desc_chain.h"
 #include "lib/vhost/guest_memory.h"
 #include "lib/vhost/split_queue.h"
@@ -24,26 +26,61 @@
 
 namespace zcswitch {
 
+// How a vring counter shows among its port's xstats.
+enum class VringCounterKind : uint8_t {
+  kTransmitDrop,  // xstat "drops", reason: its name; on guest transmit vrings
+  kReceiveDrop,   // xstat "drops", reason: its name; on guest receive vrings
+  kNotification,  // xstat: its name; on every vring
+};
+
+// The counters a vring keeps besides its bad chains, an X-list
+// (lib/base/x_list.h) whose ids are VringCounters' fields, one row each:
+//   X(field, name, help, kind)
+// The port's xstats, and through them `show port xstats`, /metrics and
+// telemetry, show them under these names; scripts rely on the names.
+#define ZCSWITCH_VRING_COUNTERS(X)                                                                \
+  X(no_mbuf, "no_mbuf", "Guest packets dropped: the mempool was empty.", kTransmitDrop)           \
+  X(short_packet, "short_packet", "Guest packets dropped: shorter than the header.",              \
+    kTransmitDrop)                                                                                \
+  X(bad_offload, "bad_offload", "Guest packets dropped: a malformed offload request.",            \
+    kTransmitDrop)                                                                                \
+  X(discarded, "discarded", "Guest packets taken from a disabled transmit vring.", kTransmitDrop) \
+  X(too_small, "too_small", "Host packets dropped: receive buffers too small.", kReceiveDrop)     \
+  X(offload_failed, "offload_failed",                                                             \
+    "Host packets dropped: an offload the guest cannot take failed.", kReceiveDrop)               \
+  X(calls, "calls", "Notifications (call eventfd writes) sent to the guest.", kNotification)      \
+  X(kicks, "kicks", "Notifications (kick eventfd writes) the guest sent; the data path polls.",   \
+    kNotification)
+
 // Per-vring counters; written by the owning lcore (kicks: by the control
 // thread, which drains the kick eventfd), kept across reconnects.
 struct alignas(64) VringCounters {
   std::array<Counter, kNumChainErrors + 1> bad_chains;  // by ChainError
-  Counter no_mbuf;     // guest packets dropped: the mempool was empty
-  Counter short_packet;  // guest packets dropped: shorter than the header
-  Counter bad_offload;   // guest packets dropped: a malformed offload request
-  Counter too_small;     // host packets dropped: receive buffers too small
-  Counter offload_failed;  // host packets dropped: an offload the guest cannot take failed
-  Counter discarded;     // guest packets taken from a disabled transmit vring
-  Counter calls;         // notifications sent to the guest
-  Counter kicks;         // notifications from the guest
+#define ZCSWITCH_VRING_COUNTER_FIELD(field, ...) Counter field;
+  ZCSWITCH_VRING_COUNTERS(ZCSWITCH_VRING_COUNTER_FIELD)
+#undef ZCSWITCH_VRING_COUNTER_FIELD
 };
+
+// Each row of ZCSWITCH_VRING_COUNTERS, for those that read the counters.
+struct VringCounterInfo {
+  Counter VringCounters::*counter;
+  absl::string_view name;
+  absl::string_view help;
+  VringCounterKind kind;
+};
+
+#define ZCSWITCH_VRING_COUNTER_INFO(field, name, help, kind) \
+  {&VringCounters::field, name, help, VringCounterKind::kind},
+inline constexpr VringCounterInfo kVringCounters[] = {
+    ZCSWITCH_VRING_COUNTERS(ZCSWITCH_VRING_COUNTER_INFO)};
+#undef ZCSWITCH_VRING_COUNTER_INFO
 
 // A vring the data path may use, with all it needs.
 struct LiveVring {
   std::shared_ptr<const GuestMemory> memory;  // keeps the rings' memory mapped
   SplitQueue queue;
   int call_fd = -1;
-  bool mergeable = false;  // VIRTIO_NET_F_MRG_RXBUF negotiated
+  bool mergeable = false;    // VIRTIO_NET_F_MRG_RXBUF negotiated
   uint32_t rx_offloads = 0;  // TxOffloadCaps the guest takes in its receive header
   bool discard = false;      // a disabled transmit vring: drained, not forwarded
   VringCounters* counters = nullptr;

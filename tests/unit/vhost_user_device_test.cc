@@ -212,6 +212,62 @@ TEST_F(VhostUserDeviceTest, ResetStopsEverything) {
   EXPECT_EQ(device_.features(), 0u);
 }
 
+TEST_F(VhostUserDeviceTest, EachVringRequestStopsTheLiveVringOnceAndStartsItAgain) {
+  ConfigureVring(1, kVirtioFVersion1);
+  Ok(WithEventFd(R::kSetVringKick, 1));
+  owner_.log.clear();
+  VringAddrPayload a{1, 0, 0x7f0000001000, 0x7f0000003000, 0x7f0000002000, 0};
+  Ok(Msg(R::kSetVringAddr, a));
+  Ok(Msg(R::kSetVringNum, VringStatePayload{1, 128}));
+  Ok(Msg(R::kSetVringBase, VringStatePayload{1, 3}));
+  Ok(WithEventFd(R::kSetVringCall, 1));
+  Ok(WithEventFd(R::kSetVringKick, 1));
+  EXPECT_THAT(owner_.log, ElementsAre("stop 1", "start 1 base 0", "stop 1", "start 1 base 0",
+                                      "stop 1", "start 1 base 3", "stop 1", "start 1 base 0",
+                                      "stop 1", "start 1 base 0"));
+  EXPECT_EQ(device_.vring(1).size, 128);
+  // Neither vring 0 (not live) nor the error fd, which the data path never
+  // uses, stops anything.
+  owner_.log.clear();
+  Ok(Msg(R::kSetVringBase, VringStatePayload{0, 5}));
+  Ok(WithEventFd(R::kSetVringErr, 1));
+  EXPECT_TRUE(owner_.log.empty());
+  EXPECT_TRUE(device_.live(1));
+}
+
+TEST_F(VhostUserDeviceTest, ARefusedRequestLeavesLiveVringsRunning) {
+  ConfigureVring(1, kVirtioFVersion1);
+  Ok(WithEventFd(R::kSetVringKick, 1));
+  owner_.log.clear();
+  EXPECT_THAT(Send(Msg(R::kSetVringNum, VringStatePayload{1, 100})).status.message(),
+              HasSubstr("not a power of two"));
+  Message not_an_eventfd = Msg(R::kSetVringCall, uint64_t{1});
+  not_an_eventfd.AddFd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  EXPECT_THAT(Send(std::move(not_an_eventfd)).status.message(), HasSubstr("fd is not an eventfd"));
+  EXPECT_THAT(Send(Msg(R::kGetVringBase, VringStatePayload{4, 0})).status.message(),
+              HasSubstr("vring 4 does not exist"));
+  EXPECT_TRUE(owner_.log.empty());
+  EXPECT_TRUE(device_.live(1));
+}
+
+TEST_F(VhostUserDeviceTest, ResetOwnerStopsEveryLiveVringAndForgetsAll) {
+  ConfigureVring(1, kVirtioFVersion1);
+  Ok(WithEventFd(R::kSetVringKick, 1));
+  Ok(Empty(R::kResetOwner));
+  EXPECT_THAT(owner_.log, ElementsAre("start 1 base 7", "stop 1"));
+  EXPECT_FALSE(device_.live(1));
+  EXPECT_EQ(device_.memory(), nullptr);
+  EXPECT_EQ(device_.kick_fd(1), -1);
+}
+
+TEST_F(VhostUserDeviceTest, UnknownRequestsAreRefused) {
+  // The port validates first (ValidateMessage refuses them too); the device
+  // does not rely on it.
+  Message m;
+  m.header = {99, kVhostUserVersion, 0};
+  EXPECT_EQ(device_.HandleMessage(m).status.message(), "request 99: unknown request");
+}
+
 TEST_F(VhostUserDeviceTest, UnsupportedRequestsAreRefusedByName) {
   EXPECT_THAT(Send(Empty(R::kGetMaxMemSlots)).status.message(),
               HasSubstr("GET_MAX_MEM_SLOTS: not supported"));

@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <map>
+#include <set>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -91,6 +94,47 @@ TEST_F(VhostUserMessageTest, NamesAreFromTheTable) {
   EXPECT_EQ(RequestName(17), "GET_QUEUE_NUM");
   EXPECT_EQ(RequestName(99), "request 99");
   EXPECT_EQ(FindRequest(12)->max_fds, 1);
+}
+
+TEST(RequestTableTest, CodesAndNamesAreUnique) {
+  std::set<uint32_t> codes;
+  std::set<absl::string_view> names;
+  for (const RequestInfo& info : KnownRequests()) {
+    EXPECT_TRUE(codes.insert(static_cast<uint32_t>(info.request)).second) << info.name;
+    EXPECT_TRUE(names.insert(info.name).second) << info.name;
+    EXPECT_EQ(FindRequest(static_cast<uint32_t>(info.request)), &info) << info.name;
+  }
+  EXPECT_EQ(FindRequest(23), nullptr);  // a gap in the spec's numbering
+}
+
+TEST(RequestTableTest, EveryRequestThatTouchesTheDataPathIsMarked) {
+  std::map<absl::string_view, DataPath> touching;
+  for (const RequestInfo& info : KnownRequests()) {
+    if (info.data_path != DataPath::kUntouched) touching[info.name] = info.data_path;
+  }
+  // A new memory table, and a reset, change what every live vring uses; the
+  // others change one vring's size, rings, position, notifications or role.
+  // SET_VRING_ERR is absent: the data path never uses the error fd.
+  EXPECT_EQ(touching, (std::map<absl::string_view, DataPath>{
+                          {"RESET_OWNER", DataPath::kLiveVrings},
+                          {"SET_MEM_TABLE", DataPath::kLiveVrings},
+                          {"SET_VRING_NUM", DataPath::kItsVring},
+                          {"SET_VRING_ADDR", DataPath::kItsVring},
+                          {"SET_VRING_BASE", DataPath::kItsVring},
+                          {"GET_VRING_BASE", DataPath::kItsVring},
+                          {"SET_VRING_KICK", DataPath::kItsVring},
+                          {"SET_VRING_CALL", DataPath::kItsVring},
+                          {"SET_VRING_ENABLE", DataPath::kItsVring},
+                      }));
+}
+
+TEST(RequestTableTest, ARequestAboutOneVringHasAPayloadThatNamesIt) {
+  for (const RequestInfo& info : KnownRequests()) {
+    if (info.data_path != DataPath::kItsVring) continue;
+    EXPECT_TRUE(info.payload == PayloadKind::kVringState ||
+                info.payload == PayloadKind::kVringAddr || info.payload == PayloadKind::kU64)
+        << info.name;
+  }
 }
 
 TEST_F(VhostUserMessageTest, PayloadSizesAreChecked) {
