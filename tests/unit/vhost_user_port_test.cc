@@ -32,7 +32,7 @@ std::vector<PortXstat> XstatsOfAnIdlePort() {
   EXPECT_NE(mkdtemp(dir), nullptr);
   PortConfig config;
   config.name = "vm1";
-  config.type = PortType::kVhostUser;
+  config.type = "vhost-user";
   config.queues = 2;
   config.socket = absl::StrCat(dir, "/vm1.sock");
   absl::StatusOr<std::unique_ptr<VhostUserPort>> port =
