@@ -8,7 +8,7 @@
 // reads and validates its messages, and lets a VhostUserDevice act on them.
 // When the device starts a vring, the port publishes a LiveVring for the data
 // path; to stop one it unpublishes it, waits until every lcore has been
-// quiescent (DESIGN invariant 7), and only then frees it. A bad message
+// quiescent (docs/architecture.md, invariant 7), and only then frees it. A bad message
 // closes that connection, logged with the socket and request; the port then
 // waits for the front-end to come back.
 //

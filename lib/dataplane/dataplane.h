@@ -6,7 +6,7 @@
 // engine, and charges the iteration's TSC cycles to its LcoreCounters and
 // each busy queue's to that queue's RxQueueCounters. The control thread
 // changes the engine or the ports by publishing a new plan and freeing the
-// old one once every lcore has been quiescent (DESIGN invariant 7).
+// old one once every lcore has been quiescent (docs/architecture.md, invariant 7).
 // Forwarding lcore i transmits on TX queue i of every port, so no two lcores
 // share a queue and the loop takes no lock.
 #ifndef ZCSWITCH_LIB_DATAPLANE_DATAPLANE_H_

@@ -1,4 +1,4 @@
-// Quiescent-state tracking for the data plane (DESIGN invariant 7), on DPDK's
+// Quiescent-state tracking for the data plane (docs/architecture.md, invariant 7), on DPDK's
 // rte_rcu_qsbr.
 //
 // Every forwarding lcore reports a quiescent state once per loop iteration,

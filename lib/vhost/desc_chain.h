@@ -1,5 +1,5 @@
 // Walking and validating one descriptor chain of a split virtqueue
-// (DESIGN invariant 3).
+// (docs/architecture.md, invariant 3).
 //
 // WalkChain() follows a chain from its head, through at most one indirect
 // table, and turns it into host-memory segments. It reads each descriptor

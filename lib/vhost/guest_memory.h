@@ -4,7 +4,7 @@
 // A GuestMemory is immutable once mapped and is held by std::shared_ptr. Each
 // queue, and later each in-flight zero-copy buffer's slot, keeps a reference,
 // so a new memory table or a disconnect only drops the table's own reference:
-// the mapping goes away when the last user does (DESIGN invariant 1).
+// the mapping goes away when the last user does (docs/architecture.md, invariant 1).
 //
 // Every translation checks that the whole range lies inside one region, with
 // overflow-checked arithmetic: a guest address can never reach outside what the

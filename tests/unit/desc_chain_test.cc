@@ -1,5 +1,5 @@
 // The descriptor walker on hand-built rings in real shared memory, including
-// every kind of bad chain DESIGN invariant 3 names.
+// every kind of bad chain that invariant 3 (docs/architecture.md) names.
 #include "lib/vhost/desc_chain.h"
 
 #include <sys/mman.h>
