@@ -138,8 +138,8 @@ absl::Status VhostUserDevice::Reconcile(uint16_t index) {
   const VringConfig& v = vrings_[index];
   // Odd vrings are the guest's transmit queues.
   const bool transmit = index % 2 == 1;
-  const bool want =
-      memory_ != nullptr && v.size != 0 && v.addrs_set && v.started && (v.enabled || transmit);
+  const bool want = memory_ != nullptr && v.size != 0 && v.addrs_set && v.started &&
+                    (v.enabled || transmit);
   if (want == live_[index]) return absl::OkStatus();
   if (!want) {
     StopIfLive(index);

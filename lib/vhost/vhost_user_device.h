@@ -33,8 +33,7 @@ namespace zcswitch {
 // Feature bits (virtio 1.x and vhost-user).
 inline constexpr uint64_t kVirtioNetFCsum = 1ull << 0;       // the guest may send partial checksums
 inline constexpr uint64_t kVirtioNetFGuestCsum = 1ull << 1;  // ... and take them
-inline constexpr uint64_t kVirtioNetFGuestTso4 = 1ull
-                                                 << 7;  // the guest takes TCP segmentation requests
+inline constexpr uint64_t kVirtioNetFGuestTso4 = 1ull << 7;  // the guest takes TCP segmentation requests
 inline constexpr uint64_t kVirtioNetFGuestTso6 = 1ull << 8;
 inline constexpr uint64_t kVirtioNetFHostTso4 = 1ull << 11;  // the guest may send them
 inline constexpr uint64_t kVirtioNetFHostTso6 = 1ull << 12;

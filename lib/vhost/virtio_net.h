@@ -80,7 +80,7 @@ struct LiveVring {
   std::shared_ptr<const GuestMemory> memory;  // keeps the rings' memory mapped
   SplitQueue queue;
   int call_fd = -1;
-  bool mergeable = false;    // VIRTIO_NET_F_MRG_RXBUF negotiated
+  bool mergeable = false;  // VIRTIO_NET_F_MRG_RXBUF negotiated
   uint32_t rx_offloads = 0;  // TxOffloadCaps the guest takes in its receive header
   bool discard = false;      // a disabled transmit vring: drained, not forwarded
   VringCounters* counters = nullptr;

@@ -1,12 +1,14 @@
 // A vhost-user port's xstats come from one list, ZCSWITCH_VRING_COUNTERS:
 // every counter in it is shown under its name, on the vrings its kind says,
-// and the names scripts and tests rely on stay as they are. No front-end
-// connects, so the port needs neither EAL nor mempools.
+// the names scripts and tests rely on stay as they are, and README.md lists
+// them. No front-end connects, so the port needs neither EAL nor mempools.
 #include "drivers/vhost_user/vhost_user_port.h"
 
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <string>
@@ -24,6 +26,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
 
 constexpr absl::string_view kCounterNames[] = {ZCSWITCH_VRING_COUNTERS(ZC_X_NAME)};
 
@@ -93,6 +96,16 @@ TEST(VhostUserPortTest, XstatNamesAreThoseScriptsRelyOn) {
   size_t bad_descriptors = 0;
   for (const PortXstat& x : xstats) bad_descriptors += x.name == "bad_descriptors";
   EXPECT_EQ(bad_descriptors, 4 * kNumChainErrors);
+}
+
+TEST(VhostUserPortTest, ReadmeNamesEveryCounter) {
+  std::ifstream file(ZCSWITCH_SOURCE_DIR "/README.md");
+  ASSERT_TRUE(file.is_open());
+  const std::string readme((std::istreambuf_iterator<char>(file)),
+                           std::istreambuf_iterator<char>());
+  for (absl::string_view name : kCounterNames) {
+    EXPECT_THAT(readme, HasSubstr(absl::StrCat("`", name, "`"))) << name;
+  }
 }
 
 }  // namespace
