@@ -6,7 +6,8 @@
 namespace zcswitch {
 namespace {
 
-constexpr const PortDriver* kDrivers[] = {&kEthdevDriver, &kVhostUserDriver};
+// Guests first: the order of `port add`'s usage lines and of refusals.
+constexpr const PortDriver* kDrivers[] = {&kVhostUserDriver, &kEthdevDriver};
 
 }  // namespace
 

@@ -15,13 +15,13 @@
 #include "absl/strings/str_join.h"
 #include "drivers/port_drivers.h"
 #include "drivers/vhost_user/vhost_commands.h"
+#include "lib/bridge/fdb_commands.h"
 #include "lib/bridge/fwd_commands.h"
 #include "lib/bridge/port_commands.h"
 #include "lib/base/status_macros.h"
 #include "lib/control/stats_commands.h"
 #include "lib/control/stats_delta.h"
 #include "lib/control/stats_text.h"
-#include "lib/control/fdb_commands.h"
 #include "lib/switch/fwd_l2switch.h"
 
 namespace zcswitch {
@@ -90,19 +90,23 @@ absl::Status Daemon::CheckLcores() const {
 
 absl::Status Daemon::ClaimSockets() {
   if (!options_.control_socket.empty()) {
-    commands_.Add("help", "[WORD...]", "list the commands (those starting with WORD...)",
-                  [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-                    CommandReply reply = commands_.HelpReply(args);
+    commands_.Add("help", ArgList().Rest("WORDS", "[WORD...]"),
+                  "list the commands (those starting with WORD...)",
+                  [this](const CommandArgs& args) -> absl::StatusOr<CommandReply> {
+                    const std::vector<std::string>& words = args.Rest("WORDS");
+                    CommandReply reply = commands_.HelpReply(words);
                     if (reply.data["commands"].empty()) {
                       return absl::NotFoundError(absl::StrFormat(
-                          "no command starts with \"%s\"", absl::StrJoin(args, " ")));
+                          "no command starts with \"%s\"", absl::StrJoin(words, " ")));
                     }
                     return reply;
                   });
-    AddStatsCommands(commands_, [this] { return Snapshot(SnapshotDepth::kFull); });
-    commands_.Add("shutdown", "", "stop forwarding and exit (as SIGTERM does)",
-                  [this](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-                    if (!args.empty()) return absl::InvalidArgumentError("usage: shutdown");
+    // Commands run only once the bridge stands (Serve), so these may ask it.
+    AddStatsCommands(
+        commands_, [this] { return Snapshot(SnapshotDepth::kFull); },
+        [this] { return bridge_->PortNames(); });
+    commands_.Add("shutdown", ArgList(), "stop forwarding and exit (as SIGTERM does)",
+                  [this](const CommandArgs&) -> absl::StatusOr<CommandReply> {
                     shutdown_requested_ = true;
                     return CommandReply{nlohmann::json::object(), "shutting down\n"};
                   });
@@ -134,9 +138,7 @@ absl::Status Daemon::Setup() {
     AddFwdCommands(commands_, bridge_.get());
     AddPortCommands(commands_, bridge_.get());
     AddVhostCommands(commands_, bridge_.get());
-    AddFdbCommands(
-        commands_, &bridge_->fdb(), [this] { return bridge_->Vlans(); },
-        [this] { return bridge_->PortNames(); });
+    AddFdbCommands(commands_, bridge_.get());
   }
   ZC_RETURN_IF_ERROR(bridge_->Start());
   for (const Port* port : bridge_->Ports()) {

@@ -232,6 +232,12 @@ const PortDriver kEthdevDriver = {
     .parse_config = ParseEthdevConfig,
     // One device, one port: two would poll the same queues from two lcores.
     .attachment = [](const PortConfig& config) { return "device " + DeviceOf(config); },
+    .add_args = [](ArgList& args) { args.Required("DEVARGS", WordArg("DEVARGS")); },
+    .from_args = [](const CommandArgs& args, PortConfig& port) -> absl::Status {
+      port.devargs = args.Word("DEVARGS");
+      if (port.devargs[0] == ',') return absl::InvalidArgumentError("empty device name");
+      return absl::OkStatus();
+    },
     // Its RX rings are filled from the shared pool, and its TX rings hold
     // mbufs until the device is done with them.
     .ring_mbufs = [](const PortConfig& config, unsigned lcores) -> unsigned {

@@ -67,18 +67,15 @@ CommandReply VhostInfo(const VhostUserPort& port) {
 }  // namespace
 
 void AddVhostCommands(CommandTable& table, const Bridge* bridge) {
-  table.Add("show vhost", "NAME",
+  table.Add("show vhost",
+            ArgList().Required("NAME", PortNameArg("NAME", [bridge] { return bridge->PortNames(); })),
             "a vhost-user port's connection, features, vrings and memory regions",
-            [bridge](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-              if (args.size() != 1) return absl::InvalidArgumentError("usage: show vhost NAME");
-              const Port* port = bridge->FindPort(args[0]);
-              if (port == nullptr) {
-                return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
-              }
-              const auto* vhost = dynamic_cast<const VhostUserPort*>(port);
+            [bridge](const CommandArgs& args) -> absl::StatusOr<CommandReply> {
+              const std::string& name = args.Word("NAME");
+              const auto* vhost = dynamic_cast<const VhostUserPort*>(bridge->FindPort(name));
               if (vhost == nullptr) {
                 return absl::InvalidArgumentError(
-                    absl::StrFormat("port %s is not a vhost-user port", args[0]));
+                    absl::StrFormat("port %s is not a vhost-user port", name));
               }
               return VhostInfo(*vhost);
             });

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -303,7 +305,21 @@ const PortDriver kVhostUserDriver = {
     .attach_key = "socket",
     .keys = kVhostUserKeys,
     .parse_config = ParseVhostUserConfig,
-    .attachment = [](const PortConfig& config) { return "socket " + config.socket; },
+    // Two spellings of one path ("/run/a.sock", "/run//a.sock") are one socket.
+    .attachment = [](const PortConfig& config) {
+      std::error_code ec;
+      const std::filesystem::path path = std::filesystem::weakly_canonical(config.socket, ec);
+      return "socket " + (ec ? config.socket : path.string());
+    },
+    .add_args = [](ArgList& args) {
+      args.Required("SOCKET", WordArg("SOCKET"))
+          .Optional("role", ChoiceArg("role", {"client", "server"}));
+    },
+    .from_args = [](const CommandArgs& args, PortConfig& port) -> absl::Status {
+      port.socket = args.Word("SOCKET");
+      if (args.Has("role") && args.Word("role") == "client") port.mode = VhostMode::kClient;
+      return absl::OkStatus();
+    },
     // Jumbo frames from guests land in one mbuf each rather than a chain.
     .large_mbufs = true,
     // Its rings are the guest's: packets are copied in and out within the

@@ -189,7 +189,7 @@ absl::StatusOr<uint16_t> Bridge::AddPort(const PortConfig& config) {
     absl::MutexLock lock(&mu_);
     std::vector<PortConfig> configs;
     for (const PortEntry& e : ports_) configs.push_back(e.config);
-    ZC_RETURN_IF_ERROR(CheckPortFits(config, configs));
+    ZC_RETURN_IF_ERROR(CheckPortFits(config, configs, drivers_));
     id = std::find_if(ports_.begin(), ports_.end(),
                       [](const PortEntry& e) { return e.port == nullptr; }) -
          ports_.begin();

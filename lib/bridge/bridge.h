@@ -86,6 +86,8 @@ class Bridge {
   // Returns one status per port.
   std::vector<absl::Status> StartPorts(absl::Span<Port* const> ports);
 
+  // The port types it opens ports with.
+  PortDriverTable drivers() const { return drivers_; }
   // The port called `name`, or nullptr.
   Port* FindPort(absl::string_view name) const;
   // Every port, by id (free ids skipped).

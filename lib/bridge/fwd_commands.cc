@@ -12,33 +12,29 @@
 namespace zcswitch {
 
 void AddFwdCommands(CommandTable& table, Bridge* bridge) {
-  table.Add("start", "", "start forwarding (after stop)",
-            [bridge](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-              if (!args.empty()) return absl::InvalidArgumentError("usage: start");
+  table.Add("start", ArgList(), "start forwarding (after stop)",
+            [bridge](const CommandArgs&) -> absl::StatusOr<CommandReply> {
               ZC_RETURN_IF_ERROR(bridge->StartForwarding());
               return CommandReply{{{"forwarding", true}}, "forwarding started\n"};
             });
-  table.Add("stop", "", "stop forwarding: the lcores stop polling; ports stay up",
-            [bridge](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-              if (!args.empty()) return absl::InvalidArgumentError("usage: stop");
+  table.Add("stop", ArgList(), "stop forwarding: the lcores stop polling; ports stay up",
+            [bridge](const CommandArgs&) -> absl::StatusOr<CommandReply> {
               if (!bridge->forwarding()) return absl::FailedPreconditionError("not forwarding");
               bridge->StopForwarding();
               return CommandReply{{{"forwarding", false}}, "forwarding stopped\n"};
             });
-  const std::string modes = FwdModeChoices();
-  table.Add("set fwd", modes, "switch the forwarding mode while running",
-            [bridge, modes](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-              if (args.size() != 1 || FindFwdMode(args[0]) == nullptr) {
-                return absl::InvalidArgumentError(absl::StrCat("usage: set fwd ", modes));
-              }
-              ZC_RETURN_IF_ERROR(bridge->SetMode(args[0]));
-              std::fprintf(stderr, "zcswitchd: forwarding mode %s\n", args[0].c_str());
-              return CommandReply{{{"mode", args[0]}},
-                                  absl::StrFormat("forwarding mode: %s\n", args[0])};
+  std::vector<std::string> modes;
+  for (const FwdMode* mode : FwdModes()) modes.emplace_back(mode->name);
+  table.Add("set fwd", ArgList().Required("MODE", ChoiceArg("mode", modes)),
+            "switch the forwarding mode while running",
+            [bridge](const CommandArgs& args) -> absl::StatusOr<CommandReply> {
+              const std::string& mode = args.Word("MODE");
+              ZC_RETURN_IF_ERROR(bridge->SetMode(mode));
+              std::fprintf(stderr, "zcswitchd: forwarding mode %s\n", mode.c_str());
+              return CommandReply{{{"mode", mode}}, absl::StrFormat("forwarding mode: %s\n", mode)};
             });
-  table.Add("show fwd", "", "the forwarding mode, and whether forwarding runs",
-            [bridge](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-              if (!args.empty()) return absl::InvalidArgumentError("usage: show fwd");
+  table.Add("show fwd", ArgList(), "the forwarding mode, and whether forwarding runs",
+            [bridge](const CommandArgs&) -> absl::StatusOr<CommandReply> {
               const std::string mode(bridge->mode().name);
               const bool running = bridge->forwarding();
               return CommandReply{{{"mode", mode}, {"forwarding", running}},

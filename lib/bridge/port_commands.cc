@@ -14,29 +14,19 @@
 namespace zcswitch {
 namespace {
 
-// The port named by the one argument in `args`; `usage` for anything else.
-absl::StatusOr<Port*> OnePort(const Bridge& bridge, absl::Span<const std::string> args,
-                              absl::string_view usage) {
-  if (args.size() != 1) return absl::InvalidArgumentError(absl::StrCat("usage: ", usage));
-  Port* port = bridge.FindPort(args[0]);
-  if (port == nullptr) return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
-  return port;
-}
-
 // The ports `port start|stop NAME|all` changes, all of them in state
 // `now_started` (true for stop): the named port, refused if it is not, or
 // for "all" every port that is (perhaps none).
-absl::StatusOr<std::vector<Port*>> PortsToSwitch(const Bridge& bridge,
-                                                 absl::Span<const std::string> args,
-                                                 absl::string_view usage, bool now_started) {
-  if (args.size() == 1 && args[0] == "all") {
+absl::StatusOr<std::vector<Port*>> PortsToSwitch(const Bridge& bridge, const std::string& name,
+                                                 bool now_started) {
+  if (name == "all") {
     std::vector<Port*> ports;
     for (Port* port : bridge.Ports()) {
       if (port->enabled() == now_started) ports.push_back(port);
     }
     return ports;
   }
-  ZC_ASSIGN_OR_RETURN(Port * port, OnePort(bridge, args, usage));
+  Port* port = bridge.FindPort(name);
   if (port->enabled() != now_started) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "port %s is already %s", port->name(), now_started ? "stopped" : "started"));
@@ -64,11 +54,15 @@ CommandReply PortsSwitched(absl::string_view arg, const std::vector<Port*>& port
 }  // namespace
 
 void AddPortCommands(CommandTable& table, Bridge* bridge) {
-  // The whole usage is long; `port add` alone prints it.
-  table.Add("port add", "NAME TYPE ARG [OPT...]",
+  auto names = [bridge] { return bridge->PortNames(); };
+  const ArgList one_port = ArgList().Required("NAME", PortNameArg("NAME", names));
+  const ArgList some_ports = ArgList().Required("NAME", PortNameArg("NAME", names, /*all=*/true));
+  // Each port type has words of its own; a refusal lists every type's usage.
+  table.Add("port add", ArgList().Rest("WORDS", "NAME TYPE ARG [OPT...]"),
             "add a vhost-user SOCKET or ethdev DEVARGS port while forwarding",
-            [bridge](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-              ZC_ASSIGN_OR_RETURN(PortConfig config, ParsePortSpec(args));
+            [bridge](const CommandArgs& args) -> absl::StatusOr<CommandReply> {
+              ZC_ASSIGN_OR_RETURN(PortConfig config,
+                                  ParsePortSpec(args.Rest("WORDS"), bridge->drivers()));
               ZC_ASSIGN_OR_RETURN(const uint16_t id, bridge->AddPort(config));
               const std::string description = bridge->FindPort(config.name)->Describe();
               std::fprintf(stderr, "zcswitchd: port %s added: %s\n", config.name.c_str(),
@@ -77,29 +71,28 @@ void AddPortCommands(CommandTable& table, Bridge* bridge) {
                                   absl::StrFormat("port %s added (id %d): %s\n", config.name, id,
                                                   description)};
             });
-  table.Add("port del", "NAME", "remove a port while forwarding (its FDB entries go with it)",
-            [bridge](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-              if (args.size() != 1) return absl::InvalidArgumentError("usage: port del NAME");
-              ZC_ASSIGN_OR_RETURN(const size_t forgotten, bridge->RemovePort(args[0]));
-              std::fprintf(stderr, "zcswitchd: port %s removed\n", args[0].c_str());
+  table.Add("port del", one_port, "remove a port while forwarding (its FDB entries go with it)",
+            [bridge](const CommandArgs& args) -> absl::StatusOr<CommandReply> {
+              const std::string& name = args.Word("NAME");
+              ZC_ASSIGN_OR_RETURN(const size_t forgotten, bridge->RemovePort(name));
+              std::fprintf(stderr, "zcswitchd: port %s removed\n", name.c_str());
               return CommandReply{
-                  {{"port", args[0]}, {"removed", true}, {"fdb_entries_removed", forgotten}},
-                  absl::StrFormat("port %s removed (%d FDB entries with it)\n", args[0],
-                                  forgotten)};
+                  {{"port", name}, {"removed", true}, {"fdb_entries_removed", forgotten}},
+                  absl::StrFormat("port %s removed (%d FDB entries with it)\n", name, forgotten)};
             });
-  table.Add("port stop", "NAME|all", "stop a port: not polled, traffic to it dropped as link_down",
-            [bridge](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-              ZC_ASSIGN_OR_RETURN(
-                  std::vector<Port*> ports,
-                  PortsToSwitch(*bridge, args, "port stop NAME|all", /*now_started=*/true));
+  table.Add("port stop", some_ports, "stop a port: not polled, traffic to it dropped as link_down",
+            [bridge](const CommandArgs& args) -> absl::StatusOr<CommandReply> {
+              const std::string& name = args.Word("NAME");
+              ZC_ASSIGN_OR_RETURN(std::vector<Port*> ports,
+                                  PortsToSwitch(*bridge, name, /*now_started=*/true));
               bridge->StopPorts(ports);
-              return PortsSwitched(args[0], ports, false);
+              return PortsSwitched(name, ports, false);
             });
-  table.Add("port start", "NAME|all", "start a stopped port",
-            [bridge](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
-              ZC_ASSIGN_OR_RETURN(
-                  std::vector<Port*> ports,
-                  PortsToSwitch(*bridge, args, "port start NAME|all", /*now_started=*/false));
+  table.Add("port start", some_ports, "start a stopped port",
+            [bridge](const CommandArgs& args) -> absl::StatusOr<CommandReply> {
+              const std::string& name = args.Word("NAME");
+              ZC_ASSIGN_OR_RETURN(std::vector<Port*> ports,
+                                  PortsToSwitch(*bridge, name, /*now_started=*/false));
               // Every port is tried; one that fails to start does not keep
               // the others down.
               const std::vector<absl::Status> results = bridge->StartPorts(ports);
@@ -114,7 +107,7 @@ void AddPortCommands(CommandTable& table, Bridge* bridge) {
                 if (failed.ok()) failed = results[i];
                 errors.emplace_back(results[i].message());
               }
-              if (failed.ok()) return PortsSwitched(args[0], ports, true);
+              if (failed.ok()) return PortsSwitched(name, ports, true);
               if (ports.size() == 1) return failed;
               return absl::Status(failed.code(),
                                   absl::StrCat(absl::StrJoin(errors, "; "), "; started: ",

@@ -8,11 +8,11 @@
 
 namespace zcswitch {
 
-void CommandTable::Add(std::string words, std::string usage, std::string help,
+void CommandTable::Add(std::string words, ArgList args, std::string help,
                        CommandHandler handler) {
   commands_.push_back(
-      {{absl::StrSplit(words, ' ', absl::SkipEmpty()), std::move(usage), std::move(help)},
-       std::move(handler)});
+      {{absl::StrSplit(words, ' ', absl::SkipEmpty()), args.Usage(), std::move(help)},
+       std::move(args), std::move(handler)});
 }
 
 absl::StatusOr<CommandReply> CommandTable::Run(absl::Span<const std::string> argv) const {
@@ -33,7 +33,14 @@ absl::StatusOr<CommandReply> CommandTable::Run(absl::Span<const std::string> arg
     return absl::InvalidArgumentError(absl::StrCat("unknown command \"", absl::StrJoin(argv, " "),
                                                    "\"; commands are:\n", Help()));
   }
-  return best->handler(argv.subspan(best->info.words.size()));
+  absl::StatusOr<CommandArgs> args = best->args.Parse(argv.subspan(best->info.words.size()));
+  if (args.ok()) return best->handler(*args);
+  // A name that names nothing is answer enough; anything else shows how.
+  if (args.status().code() != absl::StatusCode::kInvalidArgument) return args.status();
+  const CommandInfo& i = best->info;
+  return absl::InvalidArgumentError(absl::StrCat(args.status().message(), "; usage: ",
+                                                 absl::StrJoin(i.words, " "),
+                                                 i.usage.empty() ? "" : " ", i.usage));
 }
 
 bool CommandTable::Command::StartsWith(absl::Span<const std::string> prefix) const {
@@ -63,7 +70,10 @@ CommandReply CommandTable::HelpReply(absl::Span<const std::string> prefix) const
   nlohmann::json list = nlohmann::json::array();
   for (const Command& c : commands_) {
     if (!c.StartsWith(prefix)) continue;
-    list.push_back({{"words", c.info.words}, {"usage", c.info.usage}, {"help", c.info.help}});
+    list.push_back({{"words", c.info.words},
+                    {"usage", c.info.usage},
+                    {"help", c.info.help},
+                    {"args", c.args.Describe()}});
   }
   return CommandReply{{{"commands", std::move(list)}}, Help(prefix)};
 }

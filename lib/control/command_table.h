@@ -1,12 +1,14 @@
 // The commands the daemon answers, as one table: each is a fixed sequence of
-// words ("show port stats"), a usage line for its arguments, a help line and
-// a handler. It is the one command parser: the control socket dispatches
-// through it, and zcswitch-cli and `zcswitchd -i` send their words there, so
-// a command is declared once, next to the module it belongs to.
+// words ("show port stats"), its arguments (an ArgList, command_args.h), a
+// help line and a handler. It is the one command parser: the control socket
+// dispatches through it, and zcswitch-cli and `zcswitchd -i` send their words
+// there, so a command is declared once, next to the module it belongs to.
 //
-// Run() picks the command with the longest matching word prefix and gives its
-// handler the words that follow. Handlers run on the control thread.
-// HelpReply() is what clients learn the commands from (help text, completion).
+// Run() picks the command with the longest matching word prefix, parses the
+// words that follow with its ArgList and gives the handler their values; a
+// word the ArgList refuses is answered with the problem and the usage, and
+// the handler never runs. Handlers run on the control thread. HelpReply() is
+// what clients learn the commands from (help text, completion).
 #ifndef ZCSWITCH_LIB_CONTROL_COMMAND_TABLE_H_
 #define ZCSWITCH_LIB_CONTROL_COMMAND_TABLE_H_
 
@@ -17,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "lib/control/command_args.h"
 
 namespace zcswitch {
 
@@ -25,13 +28,12 @@ struct CommandReply {
   std::string text;     // for people: aligned, read at a glance
 };
 
-using CommandHandler =
-    std::function<absl::StatusOr<CommandReply>(absl::Span<const std::string> args)>;
+using CommandHandler = std::function<absl::StatusOr<CommandReply>(const CommandArgs& args)>;
 
 class CommandTable {
  public:
-  // `words`: space-separated fixed words; `usage`: what may follow them.
-  void Add(std::string words, std::string usage, std::string help, CommandHandler handler);
+  // `words`: space-separated fixed words; `args`: what may follow them.
+  void Add(std::string words, ArgList args, std::string help, CommandHandler handler);
 
   // InvalidArgument, naming the words and listing what exists, when no
   // command matches; the handler's own status otherwise.
@@ -51,7 +53,7 @@ class CommandTable {
 
   // The `help [WORD...]` command's reply: text is Help(prefix); data is
   // {"commands": [{"words": ["show", "port", "stats"], "usage": "[NAME|all]",
-  //                "help": "..."}, ...]}.
+  //                "help": "...", "args": ArgList::Describe()}, ...]}.
   CommandReply HelpReply(absl::Span<const std::string> prefix = {}) const;
 
  private:
@@ -59,6 +61,7 @@ class CommandTable {
     bool StartsWith(absl::Span<const std::string> prefix) const;
 
     CommandInfo info;
+    ArgList args;
     CommandHandler handler;
   };
   std::vector<Command> commands_;

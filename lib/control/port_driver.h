@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "lib/base/mbuf_pools.h"
+#include "lib/control/command_args.h"
 #include "lib/control/config.h"
 #include "lib/control/config_reader.h"
 #include "lib/switch/port.h"
@@ -45,6 +46,11 @@ struct PortDriver {
   // What no two ports may share, as words for messages ("device net_null0",
   // "socket /run/vm1.sock").
   std::string (*attachment)(const PortConfig& port) = nullptr;
+  // `port add NAME TYPE ...`: declares the words that follow TYPE (the
+  // options every port takes come after them), and reads their values into
+  // `port`.
+  void (*add_args)(ArgList& args) = nullptr;
+  absl::Status (*from_args)(const CommandArgs& args, PortConfig& port) = nullptr;
 
   // Whether its ports need the bridge's pool of large (jumbo) mbufs.
   bool large_mbufs = false;

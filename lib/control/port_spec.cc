@@ -1,109 +1,100 @@
 #include "lib/control/port_spec.h"
 
-#include <algorithm>
-#include <filesystem>
-#include <system_error>
+#include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
+#include "lib/base/status_macros.h"
+#include "lib/control/command_args.h"
 
 namespace zcswitch {
 namespace {
 
-absl::Status Bad(absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(problem, "\n", kPortAddUsage));
+// A name for a new port.
+ArgType NewPortNameArg() {
+  return {"NAME", {}, [](absl::string_view, absl::string_view word) -> absl::StatusOr<ArgValue> {
+            if (!IsPortName(word)) {
+              return absl::InvalidArgumentError(
+                  absl::StrFormat("\"%s\" is not a port name (1-%d letters, digits, '_' or '-'; "
+                                  "not \"all\")",
+                                  word, kMaxPortName));
+            }
+            return std::string(word);
+          }};
 }
 
-std::optional<uint16_t> Number(absl::string_view word, int min, int max) {
-  int v;
-  if (!absl::SimpleAtoi(word, &v) || v < min || v > max) return std::nullopt;
-  return static_cast<uint16_t>(v);
+std::vector<std::string> TypeNames(PortDriverTable drivers) {
+  std::vector<std::string> names;
+  for (const PortDriver* d : drivers) names.emplace_back(d->name);
+  return names;
 }
 
-// Two spellings of one path ("/run/a.sock", "/run//a.sock") are one socket.
-bool SamePath(const std::string& a, const std::string& b) {
-  std::error_code ec_a, ec_b;
-  const std::filesystem::path pa = std::filesystem::weakly_canonical(a, ec_a);
-  const std::filesystem::path pb = std::filesystem::weakly_canonical(b, ec_b);
-  return (ec_a || ec_b) ? a == b : pa == pb;
+// What every port takes after its type's own words.
+ArgList CommonArgs() {
+  return ArgList()
+      .Keyword("queues", UintArg("N", 1, kMaxPortQueues))
+      .Exclusive({{"vlan", UintArg("N", 1, 4094)}, {"trunk", UintListArg("N,M...", 1, 4094)}});
+}
+
+// The words after TYPE for a port of `driver`.
+ArgList TypeArgs(const PortDriver& driver) {
+  ArgList args;
+  driver.add_args(args);
+  return args.Append(CommonArgs());
 }
 
 }  // namespace
 
-absl::StatusOr<PortConfig> ParsePortSpec(absl::Span<const std::string> args) {
-  if (args.size() < 3) return Bad("port add needs a name, a type and a socket or devargs");
+std::string PortAddUsage(PortDriverTable drivers) {
+  std::string usage;
+  for (const PortDriver* d : drivers) {
+    absl::StrAppend(&usage, usage.empty() ? "usage: " : "\n       ", "port add NAME ", d->name,
+                    " ", TypeArgs(*d).Usage());
+  }
+  return usage;
+}
+
+absl::StatusOr<PortConfig> ParsePortSpec(absl::Span<const std::string> args,
+                                         PortDriverTable drivers) {
+  auto bad = [&](const absl::Status& s) {
+    return absl::InvalidArgumentError(absl::StrCat(s.message(), "\n", PortAddUsage(drivers)));
+  };
+  const ArgList head = ArgList()
+                           .Required("NAME", NewPortNameArg())
+                           .Required("TYPE", ChoiceArg("port type", TypeNames(drivers)))
+                           .Rest("WORDS", "");
+  absl::StatusOr<CommandArgs> parsed = head.Parse(args);
+  if (!parsed.ok()) return bad(parsed.status());
   PortConfig port;
-  port.name = args[0];
-  if (!IsPortName(port.name)) {
-    return Bad(absl::StrFormat("\"%s\" is not a port name (1-%d letters, digits, '_' or '-'; "
-                               "not \"all\")",
-                               port.name, kMaxPortName));
-  }
-  if (args[2].empty()) return Bad("empty socket path or devargs");
-  if (args[1] == "vhost-user") {
-    port.type = "vhost-user";
-    port.socket = args[2];
-  } else if (args[1] == "ethdev") {
-    port.type = "ethdev";
-    port.devargs = args[2];
-    if (port.devargs[0] == ',') return Bad("empty device name");
-  } else {
-    return Bad(absl::StrFormat("unknown port type \"%s\" (expected vhost-user or ethdev)",
-                               args[1]));
-  }
-  for (size_t i = 3; i < args.size(); ++i) {
-    const std::string& word = args[i];
-    if ((word == "client" || word == "server") && port.type == "vhost-user") {
-      port.mode = word == "client" ? VhostMode::kClient : VhostMode::kServer;
-      continue;
-    }
-    if (word != "queues" && word != "vlan" && word != "trunk") {
-      return Bad(absl::StrFormat("unexpected \"%s\"", word));
-    }
-    if (i + 1 == args.size()) return Bad(absl::StrFormat("%s needs a value", word));
-    const std::string& value = args[++i];
-    if (word == "queues") {
-      const std::optional<uint16_t> n = Number(value, 1, kMaxPortQueues);
-      if (!n) return Bad(absl::StrFormat("queues must be 1 to %d", kMaxPortQueues));
-      port.queues = *n;
-      continue;
-    }
-    if (port.vlan || !port.trunk.empty()) {
-      return Bad("a port is either an access port (vlan) or a trunk, not both");
-    }
-    for (absl::string_view v : absl::StrSplit(value, ',')) {
-      const std::optional<uint16_t> id = Number(v, 1, 4094);
-      if (!id) return Bad(absl::StrFormat("\"%s\" is not a VLAN (1-4094)", v));
-      if (word == "vlan") {
-        if (value.find(',') != std::string::npos) return Bad("an access port has one VLAN");
-        port.vlan = *id;
-      } else if (std::find(port.trunk.begin(), port.trunk.end(), *id) != port.trunk.end()) {
-        return Bad(absl::StrFormat("VLAN %d listed twice", *id));
-      } else {
-        port.trunk.push_back(*id);
-      }
-    }
+  port.name = parsed->Word("NAME");
+  port.type = parsed->Word("TYPE");
+  const PortDriver& driver = *FindPortDriver(drivers, port.type);
+  absl::StatusOr<CommandArgs> words = TypeArgs(driver).Parse(parsed->Rest("WORDS"));
+  if (!words.ok()) return bad(words.status());
+  if (absl::Status s = driver.from_args(*words, port); !s.ok()) return bad(s);
+  if (words->Has("queues")) port.queues = static_cast<uint16_t>(words->Uint("queues"));
+  if (words->Has("vlan")) port.vlan = static_cast<uint16_t>(words->Uint("vlan"));
+  if (words->Has("trunk")) {
+    for (uint64_t v : words->UintList("trunk")) port.trunk.push_back(static_cast<uint16_t>(v));
   }
   return port;
 }
 
-absl::Status CheckPortFits(const PortConfig& port, absl::Span<const PortConfig> ports) {
+absl::Status CheckPortFits(const PortConfig& port, absl::Span<const PortConfig> ports,
+                           PortDriverTable drivers) {
+  const PortDriver* driver = FindPortDriver(drivers, port.type);
+  if (driver == nullptr) {
+    return absl::InvalidArgumentError(absl::StrFormat("no port type \"%s\"", port.type));
+  }
+  const std::string attachment = driver->attachment(port);
   for (const PortConfig& p : ports) {
     if (p.name.empty()) continue;
     if (p.name == port.name) {
       return absl::AlreadyExistsError(absl::StrFormat("a port named %s exists", port.name));
     }
-    if (p.type == "ethdev" && port.type == "ethdev" &&
-        DeviceOf(p) == DeviceOf(port)) {
+    if (p.type == port.type && driver->attachment(p) == attachment) {
       return absl::AlreadyExistsError(
-          absl::StrFormat("device %s is already port %s", DeviceOf(port), p.name));
-    }
-    if (p.type == "vhost-user" && port.type == "vhost-user" &&
-        SamePath(p.socket, port.socket)) {
-      return absl::AlreadyExistsError(
-          absl::StrFormat("socket %s is already port %s", port.socket, p.name));
+          absl::StrFormat("%s is already port %s", attachment, p.name));
     }
   }
   return absl::OkStatus();

@@ -80,33 +80,32 @@ struct Baselines {
   std::optional<SwitchSnapshot> last_show;  // the previous `show port stats`
 };
 
-// [NAME|all]: nullopt for every port. NotFound for a name `s` lacks.
-absl::StatusOr<std::optional<std::string>> PortArg(absl::Span<const std::string> args,
-                                                   const SwitchSnapshot& s,
-                                                   absl::string_view usage) {
-  if (args.size() > 1) return absl::InvalidArgumentError(absl::StrCat("usage: ", usage));
-  if (args.empty() || args[0] == "all") return std::nullopt;
-  if (FindPortSnapshot(s, args[0]) != nullptr) return args[0];
-  return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", args[0]));
+// [NAME|all]: nullopt for every port.
+std::optional<std::string> PortArg(const CommandArgs& args) {
+  if (!args.Has("NAME") || args.Word("NAME") == "all") return std::nullopt;
+  return args.Word("NAME");
 }
 
 void KeepPort(SwitchSnapshot& s, const std::optional<std::string>& name) {
   if (name) std::erase_if(s.ports, [&](const PortSnapshot& p) { return p.name != *name; });
 }
 
-using Args = absl::Span<const std::string>;
+using Args = const CommandArgs&;
 using Reply = absl::StatusOr<CommandReply>;
 
 }  // namespace
 
-void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snapshot) {
+void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snapshot,
+                      std::function<std::vector<std::string>()> port_names) {
   auto base = std::make_shared<Baselines>();
-  table.Add("show port stats", "[NAME|all]",
+  const ArgList none;
+  const ArgList some_port = ArgList().Optional("NAME", PortNameArg("NAME", port_names, /*all=*/true));
+  const ArgList one_port = ArgList().Required("NAME", PortNameArg("NAME", port_names));
+  table.Add("show port stats", some_port,
             "per-port packets, bytes, drops by reason, and rates since the last show",
             [snapshot, base](Args args) -> Reply {
               const SwitchSnapshot now = snapshot();
-              ZC_ASSIGN_OR_RETURN(const std::optional<std::string> name,
-                                  PortArg(args, now, "show port stats [NAME|all]"));
+              const std::optional<std::string> name = PortArg(args);
               SwitchSnapshot before;
               before.tsc = now.started_tsc;
               if (base->last_show) before = *base->last_show;
@@ -132,25 +131,20 @@ void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snaps
               return CommandReply{{{"ports", ports}, {"interval_s", interval}},
                                   FormatPortStats(shown, rates)};
             });
-  table.Add("clear port stats", "[NAME|all]", "zero what show port stats and xstats display",
+  table.Add("clear port stats", some_port, "zero what show port stats and xstats display",
             [snapshot, base](Args args) -> Reply {
               const SwitchSnapshot now = snapshot();
-              ZC_ASSIGN_OR_RETURN(const std::optional<std::string> name,
-                                  PortArg(args, now, "clear port stats [NAME|all]"));
+              const std::optional<std::string> name = PortArg(args);
               SetPortBaseline(base->port, now, name);
               return CommandReply{nlohmann::json::object(),
                                   absl::StrFormat("cleared the statistics of %s\n",
                                                   name ? "port " + *name : "every port")};
             });
-  table.Add("show port xstats", "NAME",
+  table.Add("show port xstats", one_port,
             "one port's counters per queue, and its type's own (vhost: bad descriptors, kicks)",
             [snapshot, base](Args args) -> Reply {
-              if (args.size() != 1 || args[0] == "all") {
-                return absl::InvalidArgumentError("usage: show port xstats NAME");
-              }
               const SwitchSnapshot now = snapshot();
-              ZC_ASSIGN_OR_RETURN(const std::optional<std::string> name,
-                                  PortArg(args, now, "show port xstats NAME"));
+              const std::optional<std::string> name = PortArg(args);
               SwitchSnapshot shown = Subtract(now, base->port);
               KeepPort(shown, name);
               const PortSnapshot& p = shown.ports.front();
@@ -162,12 +156,11 @@ void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snaps
                                      {"device_xstats", XstatsJson(p.device_xstats)}};
               return CommandReply{std::move(data), FormatPortXstats(p)};
             });
-  table.Add("show port info", "[NAME|all]",
+  table.Add("show port info", some_port,
             "type, device or socket, link, queues, VLAN and offloads of each port",
             [snapshot](Args args) -> Reply {
               SwitchSnapshot now = snapshot();
-              ZC_ASSIGN_OR_RETURN(const std::optional<std::string> name,
-                                  PortArg(args, now, "show port info [NAME|all]"));
+              const std::optional<std::string> name = PortArg(args);
               KeepPort(now, name);
               nlohmann::json ports = nlohmann::json::array();
               for (const PortSnapshot& p : now.ports) {
@@ -186,25 +179,22 @@ void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snaps
               }
               return CommandReply{{{"ports", ports}}, FormatPortInfo(now)};
             });
-  table.Add("show lcore stats", "",
+  table.Add("show lcore stats", none,
             "per lcore: cycles, packets, cycles per packet; per RX queue: packets, cycle share",
             [snapshot, base](Args args) -> Reply {
-              if (!args.empty()) return absl::InvalidArgumentError("usage: show lcore stats");
               const SwitchSnapshot shown = Subtract(snapshot(), base->lcore);
               nlohmann::json lcores = nlohmann::json::array();
               for (const LcoreSnapshot& l : shown.lcores) lcores.push_back(LcoreJson(l));
               return CommandReply{{{"lcores", lcores}, {"tsc_hz", shown.tsc_hz}},
                                   FormatLcoreStats(shown)};
             });
-  table.Add("clear lcore stats", "", "zero what show lcore stats displays",
+  table.Add("clear lcore stats", none, "zero what show lcore stats displays",
             [snapshot, base](Args args) -> Reply {
-              if (!args.empty()) return absl::InvalidArgumentError("usage: clear lcore stats");
               base->lcore = snapshot();
               return CommandReply{nlohmann::json::object(), "cleared the lcore statistics\n"};
             });
-  table.Add("show fwd stats", "", "per port RX, TX and drops since clear fwd stats, and totals",
+  table.Add("show fwd stats", none, "per port RX, TX and drops since clear fwd stats, and totals",
             [snapshot, base](Args args) -> Reply {
-              if (!args.empty()) return absl::InvalidArgumentError("usage: show fwd stats");
               const SwitchSnapshot shown = Subtract(snapshot(), base->fwd);
               nlohmann::json ports = nlohmann::json::array();
               PortCounters total;
@@ -222,15 +212,13 @@ void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snaps
                                        {"tx_dropped", total.tx_dropped()}};
               return CommandReply{{{"ports", ports}, {"total", totals}}, FormatFwdStats(shown)};
             });
-  table.Add("clear fwd stats", "", "zero what show fwd stats displays",
+  table.Add("clear fwd stats", none, "zero what show fwd stats displays",
             [snapshot, base](Args args) -> Reply {
-              if (!args.empty()) return absl::InvalidArgumentError("usage: clear fwd stats");
               SetPortBaseline(base->fwd, snapshot(), std::nullopt);
               return CommandReply{nlohmann::json::object(), "cleared the forward statistics\n"};
             });
-  table.Add("show config fwd", "", "forwarding mode, lcores and their queues, pairs, TX retries",
+  table.Add("show config fwd", none, "forwarding mode, lcores and their queues, pairs, TX retries",
             [snapshot](Args args) -> Reply {
-              if (!args.empty()) return absl::InvalidArgumentError("usage: show config fwd");
               const SwitchSnapshot s = snapshot();
               nlohmann::json lcores = nlohmann::json::array();
               for (const LcoreSnapshot& l : s.lcores) {

@@ -14,6 +14,8 @@
 #define ZCSWITCH_LIB_CONTROL_STATS_COMMANDS_H_
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "lib/control/command_table.h"
 #include "lib/dataplane/switch_snapshot.h"
@@ -21,8 +23,9 @@
 namespace zcswitch {
 
 // `snapshot` (of depth kFull) is called on the control thread for every
-// command.
-void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snapshot);
+// command; `port_names` for every command that names a port.
+void AddStatsCommands(CommandTable& table, std::function<SwitchSnapshot()> snapshot,
+                      std::function<std::vector<std::string>()> port_names);
 
 }  // namespace zcswitch
 

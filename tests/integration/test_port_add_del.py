@@ -116,7 +116,7 @@ class PortAddDelTest(ControlCommands, DaemonTestCase):
                 ("device net_null1 is already port sink0", ("s9", "ethdev", "net_null1")),
                 ("usage: port add NAME", ("s9",)),
                 ("unknown port type", ("s9", "tap", "x")),
-                ("queues must be", ("s9", "ethdev", "net_null5", "queues", "0")),
+                ("queues needs a number from 1 to 64", ("s9", "ethdev", "net_null5", "queues", "0")),
                 ("port s9:", ("s9", "ethdev", "net_bogus0")),
                 ("no ethdev port appeared", ("s9", "ethdev", "crypto_null0")),
                 # Not left probed by the first try: the same answer again.

@@ -9,15 +9,20 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// Records which command ran with which arguments.
+// Records which command ran with which words (a command taking the rest as
+// WORDS).
 CommandHandler Recorder(std::string name, std::vector<std::string>& log) {
-  return [name, &log](absl::Span<const std::string> args) -> absl::StatusOr<CommandReply> {
+  return [name, &log](const CommandArgs& args) -> absl::StatusOr<CommandReply> {
     std::string entry = name;
-    for (const std::string& a : args) entry += " <" + a + ">";
+    if (args.Has("WORDS")) {
+      for (const std::string& a : args.Rest("WORDS")) entry += " <" + a + ">";
+    }
     log.push_back(entry);
     return CommandReply{{{"ran", name}}, name};
   };
 }
+
+ArgList Rest(std::string metavar) { return ArgList().Rest("WORDS", std::move(metavar)); }
 
 std::vector<std::string> Words(std::initializer_list<const char*> words) {
   return {words.begin(), words.end()};
@@ -26,8 +31,8 @@ std::vector<std::string> Words(std::initializer_list<const char*> words) {
 TEST(CommandTableTest, LongestPrefixWinsAndGetsTheRest) {
   std::vector<std::string> log;
   CommandTable t;
-  t.Add("show", "WHAT", "generic show", Recorder("show", log));
-  t.Add("show port stats", "[NAME]", "port stats", Recorder("port-stats", log));
+  t.Add("show", Rest("WHAT"), "generic show", Recorder("show", log));
+  t.Add("show port stats", Rest("[NAME]"), "port stats", Recorder("port-stats", log));
   ASSERT_TRUE(t.Run(Words({"show", "port", "stats", "uplink"})).ok());
   ASSERT_TRUE(t.Run(Words({"show", "port", "info"})).ok());
   ASSERT_TRUE(t.Run(Words({"show", "port", "stats"})).ok());
@@ -37,7 +42,7 @@ TEST(CommandTableTest, LongestPrefixWinsAndGetsTheRest) {
 TEST(CommandTableTest, UnknownCommandNamesItAndListsTheRest) {
   std::vector<std::string> log;
   CommandTable t;
-  t.Add("show port stats", "[NAME]", "port stats", Recorder("port-stats", log));
+  t.Add("show port stats", Rest("[NAME]"), "port stats", Recorder("port-stats", log));
   absl::StatusOr<CommandReply> r = t.Run(Words({"show", "ports"}));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
@@ -50,9 +55,9 @@ TEST(CommandTableTest, UnknownCommandNamesItAndListsTheRest) {
 TEST(CommandTableTest, IncompleteCommandListsOnlyWhereItGoesOn) {
   std::vector<std::string> log;
   CommandTable t;
-  t.Add("show port stats", "[NAME]", "port stats", Recorder("port-stats", log));
-  t.Add("show port info", "[NAME]", "port info", Recorder("port-info", log));
-  t.Add("shutdown", "", "stop", Recorder("shutdown", log));
+  t.Add("show port stats", Rest("[NAME]"), "port stats", Recorder("port-stats", log));
+  t.Add("show port info", Rest("[NAME]"), "port info", Recorder("port-info", log));
+  t.Add("shutdown", ArgList(), "stop", Recorder("shutdown", log));
   absl::StatusOr<CommandReply> r = t.Run(Words({"show", "port"}));
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("incomplete command \"show port\""));
@@ -64,9 +69,9 @@ TEST(CommandTableTest, IncompleteCommandListsOnlyWhereItGoesOn) {
 TEST(CommandTableTest, HelpForSomeWordsListsTheCommandsStartingSo) {
   std::vector<std::string> log;
   CommandTable t;
-  t.Add("show port stats", "[NAME]", "port stats", Recorder("a", log));
-  t.Add("show fdb", "", "fdb", Recorder("b", log));
-  t.Add("port add", "NAME", "add", Recorder("c", log));
+  t.Add("show port stats", Rest("[NAME]"), "port stats", Recorder("a", log));
+  t.Add("show fdb", ArgList(), "fdb", Recorder("b", log));
+  t.Add("port add", Rest("NAME"), "add", Recorder("c", log));
   const CommandReply port = t.HelpReply(Words({"port"}));
   ASSERT_EQ(port.data["commands"].size(), 1u);
   EXPECT_EQ(port.data["commands"][0]["words"], nlohmann::json::parse(R"(["port", "add"])"));
@@ -78,7 +83,7 @@ TEST(CommandTableTest, HelpForSomeWordsListsTheCommandsStartingSo) {
 
 TEST(CommandTableTest, HandlerErrorsPassThrough) {
   CommandTable t;
-  t.Add("fail", "", "always fails", [](absl::Span<const std::string>) {
+  t.Add("fail", ArgList(), "always fails", [](const CommandArgs&) {
     return absl::StatusOr<CommandReply>(absl::NotFoundError("no such thing"));
   });
   EXPECT_EQ(t.Run(Words({"fail"})).status().code(), absl::StatusCode::kNotFound);
@@ -87,8 +92,8 @@ TEST(CommandTableTest, HandlerErrorsPassThrough) {
 TEST(CommandTableTest, HelpListsEveryCommandWithUsage) {
   std::vector<std::string> log;
   CommandTable t;
-  t.Add("shutdown", "", "stop", Recorder("a", log));
-  t.Add("show lcore stats", "", "lcores", Recorder("b", log));
+  t.Add("shutdown", ArgList(), "stop", Recorder("a", log));
+  t.Add("show lcore stats", ArgList(), "lcores", Recorder("b", log));
   const std::string help = t.Help();
   EXPECT_THAT(help, HasSubstr("shutdown"));
   EXPECT_THAT(help, HasSubstr("show lcore stats"));
@@ -98,15 +103,53 @@ TEST(CommandTableTest, HelpListsEveryCommandWithUsage) {
 TEST(CommandTableTest, HelpReplyListsEveryCommandForClients) {
   std::vector<std::string> log;
   CommandTable t;
-  t.Add("help", "", "list", Recorder("help", log));
-  t.Add("show port stats", "[NAME|all]", "ports", Recorder("ports", log));
+  t.Add("help", ArgList(), "list", Recorder("help", log));
+  t.Add("show port stats", ArgList().Optional("NAME", ChoiceArg("port", {"a", "b"})), "ports",
+        Recorder("ports", log));
   ASSERT_EQ(t.Commands().size(), 2u);
   EXPECT_THAT(t.Commands()[1].words, ElementsAre("show", "port", "stats"));
   const CommandReply reply = t.HelpReply();
   EXPECT_EQ(reply.text, t.Help());
   EXPECT_EQ(reply.data, nlohmann::json::parse(R"({"commands": [
-      {"words": ["help"], "usage": "", "help": "list"},
-      {"words": ["show", "port", "stats"], "usage": "[NAME|all]", "help": "ports"}]})"));
+      {"words": ["help"], "usage": "", "help": "list", "args": []},
+      {"words": ["show", "port", "stats"], "usage": "[a|b]", "help": "ports",
+       "args": [{"name": "NAME", "metavar": "a|b", "form": "optional",
+                 "choices": ["a", "b"]}]}]})"));
+}
+
+// The handler never sees words its arguments refuse: the refusal names the
+// problem and gives the usage.
+TEST(CommandTableTest, RefusedArgumentsGetTheUsageAndNoHandler) {
+  std::vector<std::string> log;
+  CommandTable t;
+  t.Add("fdb add",
+        ArgList().Required("MAC", MacArg()).Keyword("vlan", UintArg("N", 0, 4094)).Required(
+            "PORT", WordArg("PORT")),
+        "add", Recorder("add", log));
+  absl::StatusOr<CommandReply> r = t.Run(Words({"fdb", "add", "nonsense", "p"}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(),
+            "\"nonsense\" is not a unicast MAC address; usage: fdb add MAC [vlan N] PORT");
+  r = t.Run(Words({"fdb", "add", "02:00:00:00:00:01"}));
+  EXPECT_EQ(r.status().message(), "PORT is missing; usage: fdb add MAC [vlan N] PORT");
+  EXPECT_TRUE(log.empty());
+  ASSERT_TRUE(t.Run(Words({"fdb", "add", "02:00:00:00:00:01", "vlan", "7", "p"})).ok());
+  EXPECT_THAT(log, ElementsAre("add"));
+}
+
+// A name that names nothing is not a usage problem.
+TEST(CommandTableTest, UnknownPortIsNotFoundWithoutUsage) {
+  std::vector<std::string> log;
+  CommandTable t;
+  t.Add("port del", ArgList().Required("NAME", PortNameArg("NAME", [] {
+                                         return std::vector<std::string>{"a"};
+                                       })),
+        "del", Recorder("del", log));
+  absl::StatusOr<CommandReply> r = t.Run(Words({"port", "del", "ghost"}));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(r.status().message(), "no port named \"ghost\"");
+  EXPECT_TRUE(t.Run(Words({"port", "del", "a"})).ok());
 }
 
 }  // namespace

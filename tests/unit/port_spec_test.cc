@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "drivers/port_drivers.h"
+
 namespace zcswitch {
 namespace {
 
@@ -10,7 +12,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 absl::StatusOr<PortConfig> Parse(std::vector<std::string> words) {
-  return ParsePortSpec(words);
+  return ParsePortSpec(words, PortDrivers());
 }
 
 PortConfig Vhost(std::string name, std::string socket) {
@@ -88,13 +90,13 @@ TEST(PortSpecTest, NameDeviceAndSocketMustBeFree) {
   const PortConfig up = Ethdev("up", "net_null0,size=64");
   const std::vector<PortConfig> ports = {vm, PortConfig{}, up};  // id 1 is free
 
-  EXPECT_EQ(CheckPortFits(Vhost("up", "/s2"), ports).code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_THAT(CheckPortFits(Ethdev("up2", "net_null0"), ports).message(),
+  EXPECT_EQ(CheckPortFits(Vhost("up", "/s2"), ports, PortDrivers()).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(CheckPortFits(Ethdev("up2", "net_null0"), ports, PortDrivers()).message(),
               HasSubstr("already port up"));
-  EXPECT_THAT(CheckPortFits(Vhost("vm2", "/s1"), ports).message(), HasSubstr("already port vm1"));
-  EXPECT_THAT(CheckPortFits(Vhost("vm2", "//s1"), ports).message(), HasSubstr("already port vm1"));
-  EXPECT_TRUE(CheckPortFits(Vhost("vm2", "/s2"), ports).ok());
-  EXPECT_TRUE(CheckPortFits(Ethdev("up2", "net_null1"), ports).ok());
+  EXPECT_THAT(CheckPortFits(Vhost("vm2", "/s1"), ports, PortDrivers()).message(), HasSubstr("already port vm1"));
+  EXPECT_THAT(CheckPortFits(Vhost("vm2", "//s1"), ports, PortDrivers()).message(), HasSubstr("already port vm1"));
+  EXPECT_TRUE(CheckPortFits(Vhost("vm2", "/s2"), ports, PortDrivers()).ok());
+  EXPECT_TRUE(CheckPortFits(Ethdev("up2", "net_null1"), ports, PortDrivers()).ok());
 }
 
 }  // namespace

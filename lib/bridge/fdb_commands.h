@@ -5,29 +5,25 @@
 //   fdb add MAC [vlan N] PORT   a static entry, in a VLAN the port carries
 //   fdb del MAC [vlan N]        removes an entry, static or learned
 //   fdb flush                   removes every learned entry
-#ifndef ZCSWITCH_LIB_CONTROL_FDB_COMMANDS_H_
-#define ZCSWITCH_LIB_CONTROL_FDB_COMMANDS_H_
+#ifndef ZCSWITCH_LIB_BRIDGE_FDB_COMMANDS_H_
+#define ZCSWITCH_LIB_BRIDGE_FDB_COMMANDS_H_
 
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "lib/bridge/bridge.h"
 #include "lib/control/command_table.h"
 #include "lib/switch/fdb.h"
-#include "lib/switch/vlan.h"
 
 namespace zcswitch {
 
 // The table text of `fdb`'s entries; `port_names` is indexed by port id.
 std::string FormatFdb(const Fdb& fdb, const std::vector<std::string>& port_names);
 
-// `fdb` must outlive `table`. The names `port_names` returns (empty for an id
-// not in use) and the VlanMap `vlans` returns are indexed by port id, and
-// asked for at each command: ports come and go. Commands run on the control
-// thread, the FDB's writer.
-void AddFdbCommands(CommandTable& table, Fdb* fdb, std::function<VlanMap()> vlans,
-                    std::function<std::vector<std::string>()> port_names);
+// `bridge` must outlive `table`. Commands run on the control thread, the
+// FDB's writer.
+void AddFdbCommands(CommandTable& table, Bridge* bridge);
 
 }  // namespace zcswitch
 
-#endif  // ZCSWITCH_LIB_CONTROL_FDB_COMMANDS_H_
+#endif  // ZCSWITCH_LIB_BRIDGE_FDB_COMMANDS_H_
