@@ -24,8 +24,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "lib/control/command_prompt.h"
-#include "lib/control/control_client.h"
+#include "lib/cli/command_prompt.h"
+#include "lib/cli/control_client.h"
 
 DEFINE_string(socket, "/run/zcswitch/zcswitch.sock",
               "the daemon's control socket (zcswitchd --control_socket)");

@@ -1,4 +1,4 @@
-#include "lib/control/line_editor.h"
+#include "lib/cli/line_editor.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,8 +5,8 @@
 // lost, no reply in time) is an error Status naming the socket; a reply, ok
 // or not, is a ControlReply. After a failure the next Run() connects afresh,
 // so a prompt outlives a restarted daemon.
-#ifndef ZCSWITCH_LIB_CONTROL_CONTROL_CLIENT_H_
-#define ZCSWITCH_LIB_CONTROL_CONTROL_CLIENT_H_
+#ifndef ZCSWITCH_LIB_CLI_CONTROL_CLIENT_H_
+#define ZCSWITCH_LIB_CLI_CONTROL_CLIENT_H_
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -55,4 +55,4 @@ class ControlClient {
 
 }  // namespace zcswitch
 
-#endif  // ZCSWITCH_LIB_CONTROL_CONTROL_CLIENT_H_
+#endif  // ZCSWITCH_LIB_CLI_CONTROL_CLIENT_H_

@@ -4,8 +4,8 @@
 // first the commands' fixed words, then, from each command's argument
 // description (ArgList::Describe()), the keywords it takes and the values of
 // arguments with fixed choices (`set fwd <TAB>` offers the modes).
-#ifndef ZCSWITCH_LIB_CONTROL_COMMAND_COMPLETION_H_
-#define ZCSWITCH_LIB_CONTROL_COMMAND_COMPLETION_H_
+#ifndef ZCSWITCH_LIB_CLI_COMMAND_COMPLETION_H_
+#define ZCSWITCH_LIB_CLI_COMMAND_COMPLETION_H_
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -54,4 +54,4 @@ class CommandCompletion {
 
 }  // namespace zcswitch
 
-#endif  // ZCSWITCH_LIB_CONTROL_COMMAND_COMPLETION_H_
+#endif  // ZCSWITCH_LIB_CLI_COMMAND_COMPLETION_H_

@@ -6,8 +6,8 @@
 //
 // `quit`, `exit` and the end of input leave the prompt; a failing command
 // prints its error and the prompt goes on.
-#ifndef ZCSWITCH_LIB_CONTROL_COMMAND_PROMPT_H_
-#define ZCSWITCH_LIB_CONTROL_COMMAND_PROMPT_H_
+#ifndef ZCSWITCH_LIB_CLI_COMMAND_PROMPT_H_
+#define ZCSWITCH_LIB_CLI_COMMAND_PROMPT_H_
 
 #include <atomic>
 #include <cstdio>
@@ -15,9 +15,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "lib/control/command_completion.h"
-#include "lib/control/control_client.h"
-#include "lib/control/line_editor.h"
+#include "lib/cli/command_completion.h"
+#include "lib/cli/control_client.h"
+#include "lib/cli/line_editor.h"
 
 namespace zcswitch {
 
@@ -71,4 +71,4 @@ class CommandPrompt {
 
 }  // namespace zcswitch
 
-#endif  // ZCSWITCH_LIB_CONTROL_COMMAND_PROMPT_H_
+#endif  // ZCSWITCH_LIB_CLI_COMMAND_PROMPT_H_

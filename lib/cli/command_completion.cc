@@ -1,4 +1,4 @@
-#include "lib/control/command_completion.h"
+#include "lib/cli/command_completion.h"
 
 #include <algorithm>
 

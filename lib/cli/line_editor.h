@@ -8,8 +8,8 @@
 //
 // ReadLine() may block in one thread while Interrupt() is called from
 // another: that is how zcswitchd ends its prompt when it stops for a signal.
-#ifndef ZCSWITCH_LIB_CONTROL_LINE_EDITOR_H_
-#define ZCSWITCH_LIB_CONTROL_LINE_EDITOR_H_
+#ifndef ZCSWITCH_LIB_CLI_LINE_EDITOR_H_
+#define ZCSWITCH_LIB_CLI_LINE_EDITOR_H_
 
 #include <cstdio>
 #include <functional>
@@ -69,4 +69,4 @@ class LineEditor {
 
 }  // namespace zcswitch
 
-#endif  // ZCSWITCH_LIB_CONTROL_LINE_EDITOR_H_
+#endif  // ZCSWITCH_LIB_CLI_LINE_EDITOR_H_

@@ -1,4 +1,4 @@
-#include "lib/control/control_client.h"
+#include "lib/cli/control_client.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "lib/control/command_prompt.h"
+#include "lib/cli/command_prompt.h"
 
 #include <algorithm>
 #include <cstdlib>
