@@ -231,7 +231,10 @@ const PortDriver kEthdevDriver = {
     .keys = kEthdevKeys,
     .parse_config = ParseEthdevConfig,
     // One device, one port: two would poll the same queues from two lcores.
-    .attachment = [](const PortConfig& config) { return "device " + DeviceOf(config); },
+    // The device is what comes before the first comma of the devargs.
+    .attachment = [](const PortConfig& config) {
+      return "device " + config.devargs.substr(0, config.devargs.find(','));
+    },
     .add_args = [](ArgList& args) { args.Required("DEVARGS", WordArg("DEVARGS")); },
     .from_args = [](const CommandArgs& args, PortConfig& port) -> absl::Status {
       port.devargs = args.Word("DEVARGS");

@@ -343,10 +343,6 @@ bool IsPortName(absl::string_view name) {
                                 "0123456789_-") == absl::string_view::npos;
 }
 
-std::string DeviceOf(const PortConfig& port) {
-  return port.devargs.substr(0, port.devargs.find(','));
-}
-
 absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view source,
                                    PortDriverTable drivers) {
   ConfigReader reader(source);

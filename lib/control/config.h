@@ -47,8 +47,6 @@ struct PortConfig {
 // Whether `name` may name a port: 1 to kMaxPortName letters, digits, '_' or
 // '-', and not `all`.
 bool IsPortName(absl::string_view name);
-// The device an ethdev port's devargs name: what comes before the first comma.
-std::string DeviceOf(const PortConfig& port);
 
 struct ForwardingConfig {
   std::string mode = "l2switch";  // a FwdModes() name
