@@ -243,12 +243,13 @@ void Bridge::StopPorts(absl::Span<Port* const> ports) {
   for (Port* port : ports) port->set_enabled(false);
   // No lcore is inside the ports once every lcore has been quiescent.
   quiescence_->Synchronize();
-  absl::MutexLock lock(&mu_);
+  // Stopping a device may take a while; snapshot readers need not wait.
   for (Port* port : ports) {
     port->Stop();
     port->RefreshLink();
-    fdb_->FlushPort(static_cast<uint16_t>(PortId(*port)));
   }
+  absl::MutexLock lock(&mu_);
+  for (Port* port : ports) fdb_->FlushPort(static_cast<uint16_t>(PortId(*port)));
 }
 
 std::vector<absl::Status> Bridge::StartPorts(absl::Span<Port* const> ports) {

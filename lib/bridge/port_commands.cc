@@ -27,6 +27,7 @@ absl::StatusOr<std::vector<Port*>> PortsToSwitch(const Bridge& bridge, const std
     return ports;
   }
   Port* port = bridge.FindPort(name);
+  if (port == nullptr) return absl::NotFoundError(absl::StrFormat("no port named \"%s\"", name));
   if (port->enabled() != now_started) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "port %s is already %s", port->name(), now_started ? "stopped" : "started"));

@@ -208,7 +208,18 @@ absl::StatusOr<CommandArgs> ArgList::Parse(absl::Span<const std::string> words) 
   };
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
-    if (const Arg* k = keyword(word)) {
+    // A keyword's name with no value after it fills a positional argument
+    // still missing instead (`port add p ethdev vlan`: devargs "vlan").
+    const Arg* k = keyword(word);
+    if (k != nullptr && i + 1 == words.size()) {
+      for (size_t j = next; j < args_.size(); ++j) {
+        if (args_[j].form == Form::kRequired) {
+          k = nullptr;
+          break;
+        }
+      }
+    }
+    if (k != nullptr) {
       for (const Arg& other : args_) {
         if (k->group > 0 && other.group == k->group && out.Has(other.name)) {
           return absl::InvalidArgumentError(

@@ -243,14 +243,18 @@ Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
 uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n) {
   const uint16_t avail = std::min(v.queue.AvailCount(), n);
   if (v.discard) {
+    uint16_t discarded = 0;
     for (uint16_t i = 0; i < avail; ++i) {
       const uint16_t head = v.queue.PopAvail();
+      // Counted once: as a bad chain, or as discarded.
       if (head >= v.queue.size()) {
         v.counters->bad_chains[static_cast<size_t>(ChainError::kHeadOutOfRange)].Add(1);
+      } else {
+        ++discarded;
       }
       ReturnEmpty(v, head);
     }
-    v.counters->discarded.Add(avail);
+    v.counters->discarded.Add(discarded);
     if (avail != 0) Notify(v);
     return 0;
   }

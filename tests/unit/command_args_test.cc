@@ -114,6 +114,15 @@ TEST(CommandArgsTest, KeywordsGoAnywhereAndOnlyOnce) {
   EXPECT_EQ(ErrorOf(args, {"02:00:00:00:00:01", "p", "q"}), "unexpected \"q\"");
 }
 
+TEST(CommandArgsTest, AKeywordWithoutValueFillsAMissingPositional) {
+  const ArgList args =
+      ArgList().Required("DEVARGS", WordArg("DEVARGS")).Keyword("queues", UintArg("N", 1, 64));
+  absl::StatusOr<CommandArgs> a = args.Parse(Words({"queues"}));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->Word("DEVARGS"), "queues");
+  EXPECT_EQ(ErrorOf(args, {"x", "queues"}), "queues needs a value (N)");
+}
+
 TEST(CommandArgsTest, ExclusiveKeywordsRefuseEachOther) {
   const ArgList args = ArgList().Exclusive(
       {{"vlan", UintArg("N", 1, 4094)}, {"trunk", UintListArg("N,M...", 1, 4094)}});

@@ -358,6 +358,8 @@ TEST_F(VirtioNetTest, HeadBeyondTheQueueIsNotReturnedFromADisabledVring) {
 
   EXPECT_EQ(Dequeue(ring), 0);
   EXPECT_EQ(BadChains(ring, ChainError::kHeadOutOfRange), 1u);
+  // Counted once, as a bad chain, not also as discarded.
+  EXPECT_EQ(ring.counters().discarded.Read(), 1u);
   ASSERT_EQ(ring.used_idx(), 1);
   EXPECT_EQ(ring.used(0).id, good);
 }
