@@ -190,6 +190,7 @@ void Daemon::Serve() {
     if (Clock::now() >= next_link_check) {
       next_link_check = Clock::now() + std::chrono::milliseconds(100);
       bridge_->RefreshLinks();
+      bridge_->ReleaseRetiredMemory();
     }
     const auto age = std::chrono::steady_clock::now() - started_;
     bridge_->MaintainFdb(

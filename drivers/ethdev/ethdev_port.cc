@@ -65,6 +65,25 @@ PortXstat DeviceXstat(absl::string_view name, uint64_t value) {
   return {std::string(name), "", "", value};
 }
 
+// How the device takes zero-copy packets (docs/architecture.md, invariant 5).
+// zcopy_ok says so outright: true for a device trusted to complete promptly
+// (a test's net_ring), reaped if it is a NIC; false, always copied.
+// Otherwise: net_null and net_pcap free packets as they take them; a NIC
+// (PCI) holds them until it completes them and is reaped, if its driver can
+// be (checked in Start()); everything else (net_ring, net_tap, af_packet)
+// holds them as long as its reader likes.
+ZcopyTarget ZcopyTargetFor(const PortConfig& config, const rte_eth_dev_info& info) {
+  const bool nic = info.device != nullptr &&
+                   absl::string_view(rte_bus_name(rte_dev_bus(info.device))) == "pci";
+  if (config.zcopy_ok.has_value()) {
+    if (!*config.zcopy_ok) return ZcopyTarget::kCopy;
+    return nic ? ZcopyTarget::kReaped : ZcopyTarget::kReference;
+  }
+  const absl::string_view driver = info.driver_name != nullptr ? info.driver_name : "";
+  if (driver == "net_null" || driver == "net_pcap") return ZcopyTarget::kReference;
+  return nic ? ZcopyTarget::kReaped : ZcopyTarget::kCopy;
+}
+
 }  // namespace
 
 EthdevPort::EthdevPort(const PortConfig& config, uint16_t port_id, uint16_t tx_queues,
@@ -135,6 +154,7 @@ absl::StatusOr<std::unique_ptr<EthdevPort>> EthdevPort::Open(const PortConfig& c
     rc = rte_eth_tx_queue_setup(port_id, q, tx_desc, socket, nullptr);
     if (rc != 0) return EthError(config.name, "rte_eth_tx_queue_setup", rc);
   }
+  port->set_zcopy_target(ZcopyTargetFor(config, info));
   return port;
 }
 
@@ -148,6 +168,12 @@ absl::Status EthdevPort::Start() {
   const int rc = rte_eth_dev_start(port_id_);
   if (rc != 0) return EthError(name(), "rte_eth_dev_start", rc);
   started_ = true;
+  // A NIC whose driver cannot free completed packets on demand would hold
+  // lent guest buffers until its ring wraps: copy to it instead.
+  if (zcopy_target() == ZcopyTarget::kReaped &&
+      rte_eth_tx_done_cleanup(port_id_, 0, 0) == -ENOTSUP) {
+    set_zcopy_target(ZcopyTarget::kCopyNoReap);
+  }
   // A switch port sees every frame, whatever its destination MAC. Devices
   // that have no such mode (or are always in it) say -ENOTSUP; that is fine.
   rte_eth_promiscuous_enable(port_id_);
@@ -211,7 +237,9 @@ absl::Status ParseEthdevConfig(const ConfigReader& r, const YAML::Node& node,
     return r.Error(node["devargs"], path + ".devargs", "empty device name");
   }
   if (node["zcopy_ok"]) {
-    ZC_ASSIGN_OR_RETURN(port.zcopy_ok, r.Bool(node["zcopy_ok"], path + ".zcopy_ok"));
+    bool ok;
+    ZC_ASSIGN_OR_RETURN(ok, r.Bool(node["zcopy_ok"], path + ".zcopy_ok"));
+    port.zcopy_ok = ok;
   }
   for (auto [key, field] :
        {std::pair{"rx_desc", &port.rx_desc}, std::pair{"tx_desc", &port.tx_desc}}) {

@@ -42,6 +42,7 @@ class EthdevPort : public Port {
   uint16_t TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override {
     return rte_eth_tx_burst(port_id_, queue, pkts, n);
   }
+  void ReapTx(uint16_t queue) override { rte_eth_tx_done_cleanup(port_id_, queue, 0); }
 
  private:
   EthdevPort(const PortConfig& config, uint16_t port_id, uint16_t tx_queues, rte_device* device);

@@ -1,5 +1,6 @@
 #include "drivers/vhost_user/vhost_user_port.h"
 
+#include <rte_eal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -20,6 +21,9 @@
 namespace zcswitch {
 namespace {
 
+// How long a stopping vring waits for its lent buffers.
+constexpr uint32_t kLentWaitUs = 50000;
+
 // What a guest with `features` takes in its receive headers (TxOffloadCaps).
 uint32_t GuestRxOffloads(uint64_t features) {
   uint32_t caps = 0;
@@ -33,7 +37,7 @@ uint32_t GuestRxOffloads(uint64_t features) {
 }  // namespace
 
 VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufPools pools,
-                             Quiescence* quiescence, int listen_fd)
+                             Quiescence* quiescence, const ZcopySettings* zcopy, int listen_fd)
     : Port(config.name, config.queues, tx_queues),
       socket_path_(config.socket),
       queue_pairs_(config.queues),
@@ -41,10 +45,14 @@ VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufP
       quiescence_(quiescence),
       shared_tx_(tx_queues > config.queues),
       client_(config.mode == VhostMode::kClient),
+      zcopy_(zcopy),
       listen_fd_(listen_fd),
-      device_(config.queues, this),
+      // Features are offered once per port: a port whose zero-copy is off at
+      // creation keeps IN_ORDER, and lends nothing until the guest reconnects.
+      device_(config.queues, this, zcopy == nullptr || !zcopy->enabled()),
       live_(std::make_unique<std::atomic<LiveVring*>[]>(2 * config.queues)),
       counters_(std::make_unique<VringCounters[]>(2 * config.queues)),
+      zcopy_counters_(std::make_unique<ZcopyCounters[]>(config.queues)),
       rx_vring_locks_(std::make_unique<rte_spinlock_t[]>(config.queues)) {
   for (uint16_t i = 0; i < 2 * queue_pairs_; ++i) live_[i].store(nullptr);
   for (uint16_t q = 0; q < queue_pairs_; ++q) rte_spinlock_init(&rx_vring_locks_[q]);
@@ -53,10 +61,11 @@ VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufP
 absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortConfig& config,
                                                                      uint16_t tx_queues,
                                                                      MbufPools pools,
-                                                                     Quiescence* quiescence) {
+                                                                     Quiescence* quiescence,
+                                                                     const ZcopySettings* zcopy) {
   if (config.mode == VhostMode::kClient) {
-    auto port =
-        std::unique_ptr<VhostUserPort>(new VhostUserPort(config, tx_queues, pools, quiescence, -1));
+    auto port = std::unique_ptr<VhostUserPort>(
+        new VhostUserPort(config, tx_queues, pools, quiescence, zcopy, -1));
     port->TryConnect();
     return port;
   }
@@ -64,7 +73,7 @@ absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortC
   absl::StatusOr<int> fd = ListenUnix(config.socket, 0660, "vhost-user socket");
   if (!fd.ok()) return fd.status();
   return std::unique_ptr<VhostUserPort>(
-      new VhostUserPort(config, tx_queues, pools, quiescence, *fd));
+      new VhostUserPort(config, tx_queues, pools, quiescence, zcopy, *fd));
 }
 
 VhostUserPort::~VhostUserPort() {
@@ -216,7 +225,9 @@ void VhostUserPort::Disconnect(absl::string_view why) {
     std::fprintf(stderr, "zcswitchd: port %s (%s): front-end disconnected\n", name().c_str(),
                  socket_path_.c_str());
   }
+  closing_ = true;
   device_.Reset();  // stops every live vring, quiesced
+  closing_ = false;
   close(conn_fd_);
   conn_fd_ = -1;
   set_link_up(false);
@@ -243,6 +254,14 @@ absl::Status VhostUserPort::StartVring(uint16_t index, const VringConfig& config
   // connection: what the guest takes is known by the time traffic flows.
   set_tx_offloads(live->rx_offloads);
   live->counters = &counters_[index];
+  // A guest transmit vring lends only without IN_ORDER, which lent buffers
+  // coming back out of order would break.
+  if (index % 2 == 1 && zcopy_ != nullptr && !(device_.features() & kVirtioFInOrder)) {
+    live->zcopy = zcopy_;
+    live->zcopy_counters = &zcopy_counters_[index / 2];
+    live->inflight = InflightTable::Create(live->queue.size(), live->memory);
+    live->iova_is_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+  }
   live->queue.DisableKicks();  // the data path polls
   live_[index].store(live.release(), std::memory_order_release);
   return absl::OkStatus();
@@ -253,6 +272,12 @@ uint16_t VhostUserPort::StopVring(uint16_t index) {
   if (live == nullptr) return 0;
   // No lcore may still hold it once every lcore has been quiescent.
   quiescence_->Synchronize();
+  // Lent buffers: wait a little for the NICs to finish with them (the
+  // lcores keep reaping), so the front-end, which takes the vring back now,
+  // gets them back. Those that take longer, or whose front-end is gone,
+  // are dropped when they come back; their memory stays mapped until then.
+  // Waiting without bound would let a stuck device stall the control thread.
+  RetireInflight(*live, !closing_, kLentWaitUs);
   const uint16_t next_avail = live->queue.next_avail();
   delete live;
   return next_avail;
@@ -323,13 +348,17 @@ const PortDriver kVhostUserDriver = {
     // Jumbo frames from guests land in one mbuf each rather than a chain.
     .large_mbufs = true,
     // Its rings are the guest's: packets are copied in and out within the
-    // burst.
-    .ring_mbufs = [](const PortConfig&, unsigned) -> unsigned { return 0; },
+    // burst, but for those lent: at most half of a transmit vring (of up to
+    // 1024, as QEMU and virtio-user make them) per queue, in two mbufs each
+    // as a rule.
+    .ring_mbufs = [](const PortConfig& config, unsigned) -> unsigned {
+      return config.queues * 1024u;
+    },
     .open = [](const PortConfig& config,
                const PortResources& resources) -> absl::StatusOr<std::unique_ptr<Port>> {
       ZC_ASSIGN_OR_RETURN(std::unique_ptr<VhostUserPort> port,
                           VhostUserPort::Create(config, resources.tx_queues, resources.pools,
-                                                resources.quiescence));
+                                                resources.quiescence, resources.zcopy));
       return port;
     },
 };

@@ -43,10 +43,13 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   // Listens on config.socket in server mode; in client mode connects to it
   // (or keeps trying). `tx_queues`: one per forwarding lcore. Guest packets
   // are copied into mbufs from `pools`.
+  // With `zcopy`, guest packets may instead be lent to the switch by
+  // reference (lib/zcopy), as those knobs say.
   static absl::StatusOr<std::unique_ptr<VhostUserPort>> Create(const PortConfig& config,
                                                                uint16_t tx_queues,
                                                                MbufPools pools,
-                                                               Quiescence* quiescence);
+                                                               Quiescence* quiescence,
+                                                               const ZcopySettings* zcopy);
   ~VhostUserPort() override;
 
   // Control thread: the protocol state, for `show vhost`.
@@ -62,6 +65,10 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   void Stop() override {}
   void RefreshLink() override;
   void AppendXstats(std::vector<PortXstat>& out) const override;
+  // Any thread: zero-copy's counters of port RX queue `queue` (the guest's
+  // transmit vring 2 queue + 1).
+  const ZcopyCounters& zcopy_counters(uint16_t queue) const { return zcopy_counters_[queue]; }
+  bool lends() const { return zcopy_ != nullptr; }
 
   void AddFds(std::vector<pollfd>& fds) override;
   void Dispatch(absl::Span<const pollfd> fds) override;
@@ -72,7 +79,7 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
 
  private:
   VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufPools pools,
-                Quiescence* quiescence, int listen_fd);
+                Quiescence* quiescence, const ZcopySettings* zcopy, int listen_fd);
 
   absl::Status StartVring(uint16_t index, const VringConfig& config,
                           std::shared_ptr<const GuestMemory> memory) override;
@@ -91,6 +98,7 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   Quiescence* const quiescence_;
   const bool shared_tx_;  // more TX queues than guest receive vrings
   const bool client_;
+  const ZcopySettings* const zcopy_;  // nullptr: never lends
   int listen_fd_;  // -1 in client mode
   int conn_fd_ = -1;
   // Client mode: when to try connecting next, and whether the front-end's
@@ -101,6 +109,9 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   // Published to the data path; index = vring.
   std::unique_ptr<std::atomic<LiveVring*>[]> live_;
   std::unique_ptr<VringCounters[]> counters_;
+  std::unique_ptr<ZcopyCounters[]> zcopy_counters_;  // index = queue pair
+  // Set while the connection is closing: heads still lent are not waited for.
+  bool closing_ = false;
   std::unique_ptr<rte_spinlock_t[]> rx_vring_locks_;  // per queue pair, if shared_tx_
 };
 

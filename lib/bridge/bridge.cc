@@ -13,6 +13,7 @@
 #include "lib/base/status_macros.h"
 #include "lib/control/port_spec.h"
 #include "lib/offload/soft_offload.h"
+#include "lib/zcopy/inflight_table.h"
 
 namespace zcswitch {
 namespace {
@@ -49,7 +50,10 @@ std::vector<std::string> OffloadNames(uint32_t caps) {
 }  // namespace
 
 Bridge::Bridge(const Config& config, absl::Span<const PortDriver* const> drivers)
-    : source_(config.source), forwarding_(config.forwarding), drivers_(drivers) {}
+    : source_(config.source),
+      forwarding_(config.forwarding),
+      drivers_(drivers),
+      zcopy_(config.zcopy) {}
 
 absl::StatusOr<std::unique_ptr<Bridge>> Bridge::Create(
     const Config& config, absl::Span<const PortDriver* const> drivers) {
@@ -106,6 +110,7 @@ absl::StatusOr<std::unique_ptr<Bridge>> Bridge::Create(
       b->PortTable(), b->engines_[b->mode_].get(), config.forwarding.lcores,
       config.forwarding.tx_retries, MbufPools{b->pool_.get(), b->jumbo_pool_.get()},
       b->quiescence_.get());
+  b->dataplane_->set_zcopy(&b->zcopy_);
   return b;
 }
 
@@ -163,7 +168,8 @@ absl::StatusOr<std::unique_ptr<Port>> Bridge::OpenPort(const PortConfig& config,
   return driver.open(config,
                      {.tx_queues = static_cast<uint16_t>(forwarding_.lcores.size()),
                       .pools = {pool_.get(), driver.large_mbufs ? jumbo_pool_.get() : nullptr},
-                      .quiescence = quiescence_.get()});
+                      .quiescence = quiescence_.get(),
+                      .zcopy = &zcopy_});
 }
 
 // The pool was sized for the configured ports with room to spare; a port
@@ -392,6 +398,8 @@ void Bridge::RefreshLinks() {
     e.link_was_up = up;
   }
 }
+
+void Bridge::ReleaseRetiredMemory() { SweepRetiredInflightTables(); }
 
 void Bridge::MaintainFdb(uint32_t now_s) { fdb_->Maintain(now_s); }
 

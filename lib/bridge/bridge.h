@@ -107,6 +107,11 @@ class Bridge {
   // Re-reads link states; the FDB forgets what was behind a port whose link
   // went down, since whatever comes back may not be the same.
   void RefreshLinks();
+  // Control thread, now and then: unmaps guest memory that zero-copy
+  // buffers kept mapped after their guest went away, once they are back.
+  void ReleaseRetiredMemory();
+  // Zero-copy's knobs (`set zcopy`): any thread may change them.
+  ZcopySettings& zcopy() { return zcopy_; }
   // Learning and ageing; `now_s` counts seconds since the bridge started.
   void MaintainFdb(uint32_t now_s);
   Fdb& fdb() { return *fdb_; }
@@ -145,6 +150,8 @@ class Bridge {
   const std::string source_;  // the configuration file, for messages
   const ForwardingConfig forwarding_;
   const absl::Span<const PortDriver* const> drivers_;
+  // Read by ports and lcores: outlives them.
+  ZcopySettings zcopy_;
   // Declared in the order they come up; destroyed in reverse.
   MbufPool pool_;
   MbufPool jumbo_pool_;  // once a port needs large mbufs

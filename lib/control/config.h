@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "lib/control/mac_addr.h"
+#include "lib/zcopy/zcopy_settings.h"
 
 namespace zcswitch {
 
@@ -36,7 +37,9 @@ struct PortConfig {
   std::vector<uint16_t> trunk;   // trunk port VLANs
   // ethdev
   std::string devargs;
-  bool zcopy_ok = false;
+  // Whether zero-copy packets may go to it by reference; unset: the driver
+  // decides (drivers/ethdev/ethdev_port.cc).
+  std::optional<bool> zcopy_ok;
   uint16_t rx_desc = 1024;
   uint16_t tx_desc = 1024;
   // vhost-user
@@ -66,13 +69,8 @@ struct FdbConfig {
   std::vector<StaticFdbEntry> static_entries;
 };
 
-struct ZcopyConfig {
-  bool enabled = true;
-  uint32_t copy_threshold = 256;
-  uint32_t max_inflight = 64;
-  uint32_t reap_us = 50;
-  uint32_t header_bytes = 128;
-};
+// `zcopy:`, the knobs' values at start.
+using ZcopyConfig = ZcopySettings::Values;
 
 struct Config {
   std::string source;  // file name, for messages about values found later

@@ -22,6 +22,7 @@
 namespace zcswitch {
 
 class Quiescence;
+class ZcopySettings;
 
 // What the bridge lends a port it opens.
 struct PortResources {
@@ -29,6 +30,8 @@ struct PortResources {
   // `small` always; `large` for a driver with large_mbufs.
   MbufPools pools;
   Quiescence* quiescence = nullptr;  // waits for the lcores to let go of something
+  // Zero-copy's knobs; nullptr: the port never lends guest buffers.
+  const ZcopySettings* zcopy = nullptr;
 };
 
 struct PortDriver {

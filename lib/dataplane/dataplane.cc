@@ -147,14 +147,23 @@ int Dataplane::LcoreMain(void* arg) {
 
 void Dataplane::Run(Worker& worker) {
   rte_mbuf* pkts[kBurst];
+  TxReaper reaper(worker.index);
+  const Plan* reaped_plan = nullptr;  // the plan the reaper's ports are from
+  const uint64_t cycles_per_us = rte_get_tsc_hz() / 1000000;
   quiescence_->Online(worker.index);
   uint64_t prev = rte_rdtsc();
   while (running_.load(std::memory_order_acquire)) {
     uint64_t received = 0;
     uint64_t mark = prev;  // the end of the last burst timed
     const Plan* const plan = plan_.load(std::memory_order_acquire);
+    if (plan != reaped_plan) {
+      // A port noted may be gone; one still here is noted again when it is
+      // sent to.
+      reaper.Forget();
+      reaped_plan = plan;
+    }
     const FwdContext ctx{absl::MakeConstSpan(plan->ports), worker.index, tx_retries_,
-                         plan->pools};
+                         plan->pools, &reaper, prev};
     for (const QueuePlan& q : plan->queues[worker.index]) {
       Port* const port = plan->ports[q.ref.port];
       if (!port->enabled()) continue;
@@ -167,6 +176,8 @@ void Dataplane::Run(Worker& worker) {
       q.counters->cycles.Add(done - mark);
       mark = done;
     }
+    // Devices holding lent guest buffers give them back (invariant 6).
+    if (!reaper.empty() && zcopy_ != nullptr) reaper.RunDue(mark, zcopy_->reap_us() * cycles_per_us);
     // Between iterations this lcore holds nothing the control plane may free.
     quiescence_->Quiescent(worker.index);
     const uint64_t now = rte_rdtsc();

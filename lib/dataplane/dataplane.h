@@ -24,6 +24,7 @@
 #include "lib/dataplane/quiescence.h"
 #include "lib/switch/fwd_engine.h"
 #include "lib/switch/port.h"
+#include "lib/zcopy/zcopy_settings.h"
 
 namespace zcswitch {
 
@@ -67,6 +68,10 @@ class Dataplane {
 
   // Readers of the plan below (any thread) must not run while the control
   // thread calls SetEngine or SetPorts: the caller keeps them apart.
+  // Before Start(): the knobs that say how often held buffers are reaped;
+  // without them nothing is.
+  void set_zcopy(const ZcopySettings* zcopy) { zcopy_ = zcopy; }
+
   FwdEngine* engine() const { return plan_.load(std::memory_order_acquire)->engine; }
   size_t num_lcores() const { return workers_.size(); }
   unsigned lcore_id(size_t i) const { return workers_[i]->lcore_id; }
@@ -109,6 +114,7 @@ class Dataplane {
   std::vector<std::unique_ptr<RxQueueCounters[]>> queue_counters_;
   Quiescence* const quiescence_;
   uint32_t tx_retries_;
+  const ZcopySettings* zcopy_ = nullptr;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> running_{false};
   bool launched_ = false;

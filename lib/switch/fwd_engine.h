@@ -18,6 +18,7 @@
 #include "absl/types/span.h"
 #include "lib/base/mbuf_pools.h"
 #include "lib/switch/port.h"
+#include "lib/switch/tx_reaper.h"
 
 namespace zcswitch {
 
@@ -26,6 +27,8 @@ struct FwdContext {
   uint16_t tx_queue = 0;          // this lcore's TX queue on every port, and its index
   uint32_t tx_retries = 0;        // extra TX attempts when a queue is full
   MbufPools pools;                // for segments made in software
+  TxReaper* reaper = nullptr;     // this lcore's; nullptr: nothing is reaped
+  uint64_t now = 0;               // TSC at the start of the burst
 };
 
 class FwdEngine {
@@ -41,8 +44,14 @@ class FwdEngine {
 // to ctx.tx_retries times. What is not taken is freed and counted against
 // `out` as tx_full; everything is dropped as link_down if the link is down.
 // Offload requests `out` cannot do are done first (a segmented packet goes
-// out as its segments); one that fails is dropped as `offload`.
+// out as its segments); one that fails is dropped as `offload`. Zero-copy
+// packets go by reference only where out.zcopy_target() allows; elsewhere
+// they are copied first (the orphan rule), and a port that must be reaped
+// is noted in ctx.reaper.
 void SendBurst(const FwdContext& ctx, Port& out, rte_mbuf** pkts, uint16_t n);
+
+// The pool to copy `m` into: a large one if it does not fit a small mbuf.
+rte_mempool* CopyPoolFor(const MbufPools& pools, const rte_mbuf* m);
 
 // Frees a burst, counting it against `queue` (an RX or TX queue's counters).
 void DropBurst(QueueCounters& queue, DropReason reason, rte_mbuf** pkts, uint16_t n);

@@ -2,18 +2,10 @@
 
 #include <rte_ether.h>
 
+#include "lib/zcopy/zcopy_mbuf.h"
+
 namespace zcswitch {
 namespace {
-
-// The pool a copy of `m` fits best: one large mbuf rather than a chain of
-// small ones.
-rte_mempool* PoolFor(const MbufPools& pools, const rte_mbuf* m) {
-  if (pools.large != nullptr &&
-      rte_pktmbuf_pkt_len(m) + RTE_PKTMBUF_HEADROOM > rte_pktmbuf_data_room_size(pools.small)) {
-    return pools.large;
-  }
-  return pools.small;
-}
 
 // The last (MAC, VLAN) a burst asked the FDB about, and the answer. Packets
 // of a burst mostly share their source (a guest has one MAC) and often their
@@ -111,22 +103,39 @@ void L2SwitchEngine::Flood(const FwdContext& ctx, Outbox& box, uint16_t in_port,
     DropBurst(rx, DropReason::kNoRoute, &m, 1);
     return;
   }
-  size_t copies = members.size() - 2;
-  for (uint16_t out : members) {
-    if (out == in_port) continue;
-    rte_mbuf* pkt = m;
-    // Every destination but the last gets a copy, made before the original
-    // is tagged for its own destination.
-    if (copies > 0) {
-      --copies;
-      pkt = rte_pktmbuf_copy(m, PoolFor(ctx.pools, m), 0, UINT32_MAX);
-      if (pkt == nullptr) {
-        ctx.ports[out]->stats().tx(ctx.tx_queue).Drop(DropReason::kNoMbuf, 1);
-        continue;
+  // One destination gets the original, the others copies made before it is
+  // tagged for its own. A zero-copy original goes where it may stay a
+  // reference; where none may, it becomes a copy itself (the orphan rule),
+  // and the guest has its buffer back at once.
+  uint16_t original = members.back() != in_port ? members.back() : members[members.size() - 2];
+  if (IsZcopy(m)) {
+    bool prompt = false;
+    for (uint16_t out : members) {
+      const ZcopyTarget t = ctx.ports[out]->zcopy_target();
+      if (out != in_port && (t == ZcopyTarget::kReference || t == ZcopyTarget::kReaped)) {
+        original = out;
+        prompt = true;
+        break;
       }
+    }
+    if (!prompt) {
+      m = OrphanZcopy(m, CopyPoolFor(ctx.pools, m), CopyReason::kFlood);
+      if (m == nullptr) {
+        rx.Drop(DropReason::kNoMbuf, 1);
+        return;
+      }
+    }
+  }
+  for (uint16_t out : members) {
+    if (out == in_port || out == original) continue;
+    rte_mbuf* pkt = rte_pktmbuf_copy(m, CopyPoolFor(ctx.pools, m), 0, UINT32_MAX);
+    if (pkt == nullptr) {
+      ctx.ports[out]->stats().tx(ctx.tx_queue).Drop(DropReason::kNoMbuf, 1);
+      continue;
     }
     Deliver(ctx, box, out, pkt, vlan);
   }
+  Deliver(ctx, box, original, m, vlan);
 }
 
 void L2SwitchEngine::Deliver(const FwdContext& ctx, Outbox& box, uint16_t out, rte_mbuf* m,

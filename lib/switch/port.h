@@ -13,19 +13,37 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "lib/base/counter.h"
 #include "lib/switch/port_stats.h"
 
 namespace zcswitch {
 
+// What a port does with a zero-copy packet, whose buffers are lent by a
+// guest until freed (docs/architecture.md, invariant 5).
+enum class ZcopyTarget : uint8_t {
+  kCopy,        // holds packets for as long as it likes (a guest, a software
+                // queue, a tap): they are copied first (`not_prompt`)
+  kCopyNoReap,  // a device that holds them and cannot be made to complete
+                // them (`no_reap`): copied first
+  kReference,   // done with them as soon as it takes them (net_null,
+                // net_pcap), or trusted to be (zcopy_ok: true)
+  kReaped,      // holds them until the device completes them; the data
+                // path reaps it (ReapTx) when they have waited reap_us
+};
+
 class Port {
  public:
   Port(std::string name, uint16_t rx_queues, uint16_t tx_queues)
-      : name_(std::move(name)), serial_(next_serial_.fetch_add(1)), stats_(rx_queues, tx_queues) {}
+      : name_(std::move(name)),
+        serial_(next_serial_.fetch_add(1)),
+        stats_(rx_queues, tx_queues),
+        reaps_(std::make_unique<Counter[]>(tx_queues)) {}
   virtual ~Port() = default;
   Port(const Port&) = delete;
   Port& operator=(const Port&) = delete;
@@ -80,6 +98,17 @@ class Port {
     return sent;
   }
 
+  // Data path, TX queue `queue`'s lcore: frees what the device has finished
+  // sending (rte_eth_tx_done_cleanup), so that lent guest buffers go back.
+  // Counted. Only a kReaped port is asked.
+  void Reap(uint16_t queue) {
+    ReapTx(queue);
+    reaps_[queue].Add(1);
+  }
+  // Any thread: how often TX queue `queue` was reaped.
+  uint64_t reaps(uint16_t queue) const { return reaps_[queue].Read(); }
+  ZcopyTarget zcopy_target() const { return zcopy_target_.load(std::memory_order_relaxed); }
+
   // The link as the data path sees it: down while the port is stopped.
   bool link_up() const {
     return enabled_.load(std::memory_order_relaxed) && link_up_.load(std::memory_order_relaxed);
@@ -99,6 +128,10 @@ class Port {
  protected:
   virtual uint16_t RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) = 0;
   virtual uint16_t TxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) = 0;
+  virtual void ReapTx(uint16_t queue) {}
+  void set_zcopy_target(ZcopyTarget target) {
+    zcopy_target_.store(target, std::memory_order_relaxed);
+  }
   void set_link_up(bool up) { link_up_.store(up, std::memory_order_relaxed); }
   void set_tx_offloads(uint32_t caps) { tx_offloads_.store(caps, std::memory_order_relaxed); }
 
@@ -117,6 +150,8 @@ class Port {
   std::string name_;
   const uint64_t serial_;
   PortStats stats_;
+  std::unique_ptr<Counter[]> reaps_;  // per TX queue
+  std::atomic<ZcopyTarget> zcopy_target_{ZcopyTarget::kCopy};
   std::atomic<bool> link_up_{false};
   std::atomic<bool> enabled_{true};
   std::atomic<uint32_t> tx_offloads_{0};

@@ -68,17 +68,18 @@ int TakeVringFd(Message& m) { return m.fds().empty() ? -1 : m.TakeFd(0); }
 
 }  // namespace
 
-VhostUserDevice::VhostUserDevice(uint16_t queue_pairs, VringOwner* owner)
+VhostUserDevice::VhostUserDevice(uint16_t queue_pairs, VringOwner* owner, bool offer_in_order)
     : queue_pairs_(queue_pairs),
       owner_(owner),
       // IN_ORDER: copy mode returns every buffer in the order it was made
-      // available, and drivers have faster paths for it. Zero-copy, which
-      // completes out of order, will have to stop offering it.
+      // available, and drivers have faster paths for it. Zero-copy returns
+      // a lent buffer when the NIC is done with it, out of order: a port
+      // that may lend does not offer it.
       // Checksum and TCP segmentation both ways: a guest's large TCP frames
       // cross the switch whole, and are cut up only for a port that cannot
       // take them (lib/offload). EVENT_IDX spares the guest interrupts and
       // kicks.
-      offered_features_(kVirtioFVersion1 | kVirtioFInOrder | kVirtioNetFMrgRxbuf |
+      offered_features_(kVirtioFVersion1 | (offer_in_order ? kVirtioFInOrder : 0) | kVirtioNetFMrgRxbuf |
                         kVirtioRingFIndirectDesc | kVirtioRingFEventIdx |
                         kVhostUserFProtocolFeatures | kVirtioNetFCsum | kVirtioNetFGuestCsum |
                         kVirtioNetFGuestTso4 | kVirtioNetFGuestTso6 | kVirtioNetFHostTso4 |

@@ -87,7 +87,8 @@ class VhostUserDevice {
   };
 
   // `queue_pairs`: how many RX/TX pairs the port has (vrings 0 .. 2n-1).
-  VhostUserDevice(uint16_t queue_pairs, VringOwner* owner);
+  // `offer_in_order`: whether VIRTIO_F_IN_ORDER is offered.
+  VhostUserDevice(uint16_t queue_pairs, VringOwner* owner, bool offer_in_order = true);
   ~VhostUserDevice();
 
   // The features offered to front-ends.

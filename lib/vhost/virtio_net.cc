@@ -1,6 +1,8 @@
 #include "lib/vhost/virtio_net.h"
 
+#include <rte_cycles.h>
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -238,50 +240,241 @@ Placement PlacePacket(LiveVring& v, const rte_mbuf* m, VirtioNetHdr hdr) {
   return Placement::kPlaced;
 }
 
+
+// A lent packet's first segment is a host copy of at least this much, and
+// never more than this.
+constexpr uint32_t kMaxHeaderCopy = 512;
+// An external buffer's length is 16 bits.
+constexpr uint32_t kMaxPiece = 32768;
+// The pieces one lent packet may have: a segment per chain segment, plus
+// those split at kMaxPiece.
+constexpr uint16_t kMaxPieces = Chain::kMaxSegments + Chain::kMaxBytes / kMaxPiece + 1;
+// The TCP header at its longest, with options.
+constexpr uint32_t kMaxTcpHeader = 60;
+
+// What this burst may lend, decided once per burst.
+struct ZcopyPlan {
+  bool lending = false;  // the vring may lend at all
+  uint32_t threshold = 0;
+  uint32_t header_bytes = 0;
+  uint32_t cap = 0;  // heads lent at most
+  uint64_t now = 0;
+};
+
+ZcopyPlan PlanZcopy(const LiveVring& v) {
+  ZcopyPlan plan;
+  if (v.inflight == nullptr || !v.zcopy->enabled()) return plan;
+  plan.lending = true;
+  plan.threshold = v.zcopy->copy_threshold();
+  plan.header_bytes = v.zcopy->header_bytes();
+  // However large max_inflight is, half the ring stays the guest's.
+  plan.cap = std::min<uint32_t>(v.zcopy->max_inflight(), v.queue.size() / 2u);
+  plan.now = rte_get_tsc_cycles();
+  return plan;
+}
+
+// How many bytes of a `len`-byte packet to copy before lending the rest, or
+// 0 to copy it all (`why` says why). The copy covers what
+// the switch and the offload code read and write: the Ethernet, VLAN and IP
+// headers, and for an offload request the L4 header up to its checksum
+// field, or whole for segmentation (invariant 4).
+uint32_t ZcopyHeaderLen(const LiveVring& v, const ZcopyPlan& plan, const VirtioNetHdr& hdr,
+                        uint32_t len, CopyReason& why) {
+  why = CopyReason::kDisabled;
+  if (!plan.lending) return 0;
+  why = CopyReason::kSmall;
+  if (len <= plan.threshold) return 0;
+  uint32_t header = plan.header_bytes;
+  if (hdr.flags & kVirtioNetHdrFNeedsCsum) {
+    header = std::max(header, uint32_t{hdr.csum_start} + hdr.csum_offset + 2);
+    if (hdr.gso_type != kVirtioNetHdrGsoNone) {
+      header = std::max(header, uint32_t{hdr.csum_start} + kMaxTcpHeader);
+    }
+  }
+  if (header >= len || header > kMaxHeaderCopy) return 0;
+  if (v.inflight->held() >= plan.cap) {
+    why = CopyReason::kInflightFull;
+    return 0;
+  }
+  return header;
+}
+
+// Whether `head` (below the queue size) is still lent: a guest that makes
+// it available again is either broken or hostile. Counted; never returned
+// twice.
+bool HeldAlready(LiveVring& v, uint16_t head) {
+  if (v.inflight == nullptr || head >= v.queue.size() || !v.inflight->IsHeld(head)) return false;
+  v.zcopy_counters->head_in_use.Add(1);
+  return true;
+}
+
+// Returns to the used ring every lent head given back; true if there were any.
+bool ReturnCollected(LiveVring& v) {
+  InflightTable::Completion done[64];
+  bool any = false;
+  const uint64_t now = rte_get_tsc_cycles();
+  while (const uint16_t k = v.inflight->Collect(done, 64, now, *v.zcopy_counters)) {
+    for (uint16_t i = 0; i < k; ++i) v.queue.PushUsed(done[i].head, 0);
+    any = true;
+  }
+  if (any) v.zcopy_counters->SetInflight(v.inflight->held());
+  return any;
+}
+
+// Copies `n` bytes of the chain from `skip` on to `out`.
+void CopyBytes(const Chain& chain, uint32_t skip, uint32_t n, uint8_t* out) {
+  for (uint16_t s = 0; n > 0 && s < chain.num_segments; ++s) {
+    const ChainSegment& seg = chain.segments[s];
+    if (skip >= seg.len) {
+      skip -= seg.len;
+      continue;
+    }
+    const uint32_t k = std::min(n, seg.len - skip);
+    // SAFETY: [skip, skip + k) lies in segment s, inside guest memory.
+    std::memcpy(out, seg.data + skip, k);
+    out += k;
+    n -= k;
+    skip = 0;
+  }
+}
+
+// The packet of the chain in v.chain, `len` bytes after the virtio-net
+// header: its first `header` bytes copied into an mbuf from `pool`, the rest
+// lent from guest memory in mbufs of `pool` with external buffers. nullptr,
+// and nothing lent, when the pool runs short.
+rte_mbuf* LendOut(LiveVring& v, uint16_t head, uint32_t header, uint32_t len, uint64_t now,
+                  rte_mempool* pool) {
+  const Chain& chain = v.chain;
+  const uint32_t start = kHdrLen + header;  // where the lent bytes begin in the chain
+  uint16_t pieces = 0;
+  uint32_t skip = start;
+  for (uint16_t s = 0; s < chain.num_segments; ++s) {
+    const uint32_t seg_len = chain.segments[s].len;
+    if (skip >= seg_len) {
+      skip -= seg_len;
+      continue;
+    }
+    pieces += static_cast<uint16_t>((seg_len - skip + kMaxPiece - 1) / kMaxPiece);
+    skip = 0;
+  }
+  rte_mbuf* mbufs[kMaxPieces + 1];
+  if (rte_pktmbuf_alloc_bulk(pool, mbufs, pieces + 1u) != 0) return nullptr;
+  rte_mbuf* first = mbufs[0];
+  CopyBytes(chain, kHdrLen, header, rte_pktmbuf_mtod(first, uint8_t*));
+  first->data_len = static_cast<uint16_t>(header);
+  first->pkt_len = len;
+  first->nb_segs = static_cast<uint16_t>(pieces + 1);
+  rte_mbuf_ext_shared_info* shinfo = v.inflight->Hold(head, len, pieces, now);
+  rte_mbuf* tail = first;
+  uint16_t next = 1;
+  skip = start;
+  for (uint16_t s = 0; s < chain.num_segments; ++s) {
+    const ChainSegment& seg = chain.segments[s];
+    if (skip >= seg.len) {
+      skip -= seg.len;
+      continue;
+    }
+    for (uint32_t off = skip; off < seg.len; off += kMaxPiece) {
+      const uint32_t piece = std::min(kMaxPiece, seg.len - off);
+      uint8_t* data = seg.data + off;
+      rte_mbuf* m = mbufs[next++];
+      // SAFETY: [data, data + piece) lies in segment s, which WalkChain
+      // checked is inside guest memory; the table keeps it mapped until
+      // the last mbuf attached here is freed.
+      rte_pktmbuf_attach_extbuf(
+          m, data, v.iova_is_va ? reinterpret_cast<rte_iova_t>(data) : RTE_BAD_IOVA,
+          static_cast<uint16_t>(piece), shinfo);
+      m->data_len = static_cast<uint16_t>(piece);
+      tail->next = m;
+      tail = m;
+    }
+    skip = 0;
+  }
+  return first;
+}
+
 }  // namespace
 
 uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n) {
+  bool returned = v.inflight != nullptr && ReturnCollected(v);
   const uint16_t avail = std::min(v.queue.AvailCount(), n);
   if (v.discard) {
     uint16_t discarded = 0;
     for (uint16_t i = 0; i < avail; ++i) {
       const uint16_t head = v.queue.PopAvail();
-      // Counted once: as a bad chain, or as discarded.
+      // Counted once: as a bad chain, as lent already, or as discarded.
       if (head >= v.queue.size()) {
         v.counters->bad_chains[static_cast<size_t>(ChainError::kHeadOutOfRange)].Add(1);
+      } else if (HeldAlready(v, head)) {
+        continue;
       } else {
         ++discarded;
       }
       ReturnEmpty(v, head);
     }
     v.counters->discarded.Add(discarded);
-    if (avail != 0) Notify(v);
+    if (avail != 0 || returned) Notify(v);
     return 0;
   }
+  const ZcopyPlan plan = PlanZcopy(v);
   uint16_t got = 0;
   for (uint16_t i = 0; i < avail; ++i) {
     const uint16_t head = v.queue.PopAvail();
+    if (HeldAlready(v, head)) continue;
     const ChainError e = WalkChain(*v.memory, v.queue.desc_table(), v.queue.size(), head,
                                    ChainDirection::kDeviceReads, v.chain);
+    bool lent = false;
     if (e != ChainError::kNone) {
       v.counters->bad_chains[static_cast<size_t>(e)].Add(1);
     } else if (v.chain.total_len <= kHdrLen) {
       v.counters->short_packet.Add(1);
-    } else if (rte_mbuf* m = CopyOut(v.chain, kHdrLen, pools, v.chain.total_len - kHdrLen);
-               m == nullptr) {
-      v.counters->no_mbuf.Add(1);
-    } else if (const VirtioNetHdr hdr = ReadHeader(v.chain);
-               HasOffloads(hdr) && !ApplyOffloads(hdr, m)) {
-      rte_pktmbuf_free(m);
-      v.counters->bad_offload.Add(1);
     } else {
-      pkts[got++] = m;
+      const VirtioNetHdr hdr = ReadHeader(v.chain);
+      const uint32_t len = v.chain.total_len - kHdrLen;
+      rte_mbuf* m = nullptr;
+      CopyReason why;
+      if (const uint32_t header = ZcopyHeaderLen(v, plan, hdr, len, why); header != 0) {
+        m = LendOut(v, head, header, len, plan.now, pools.small);
+        lent = m != nullptr;
+      } else {
+        m = CopyOut(v.chain, kHdrLen, pools, len);
+        if (m != nullptr && v.zcopy_counters != nullptr) v.zcopy_counters->CountCopy(why);
+      }
+      if (m == nullptr) {
+        v.counters->no_mbuf.Add(1);
+      } else if (HasOffloads(hdr) && !ApplyOffloads(hdr, m)) {
+        // A lent packet's head comes back when this frees it.
+        rte_pktmbuf_free(m);
+        v.counters->bad_offload.Add(1);
+      } else {
+        pkts[got++] = m;
+      }
     }
     // Copied (or refused): the guest may have its buffer back at once.
-    ReturnEmpty(v, head);
+    if (!lent) {
+      ReturnEmpty(v, head);
+      returned = true;
+    }
   }
-  if (avail != 0) Notify(v);
+  if (plan.lending) v.zcopy_counters->SetInflight(v.inflight->held());
+  if (returned) Notify(v);
   return got;
+}
+
+void RetireInflight(LiveVring& v, bool alive, uint32_t wait_us) {
+  if (v.inflight == nullptr) return;
+  if (alive) {
+    const uint64_t deadline = rte_get_tsc_cycles() + wait_us * (rte_get_tsc_hz() / 1000000);
+    while (true) {
+      if (ReturnCollected(v)) Notify(v);
+      if (v.inflight->held() == 0 || rte_get_tsc_cycles() >= deadline) break;
+      usleep(200);
+    }
+  }
+  v.zcopy_counters->abandoned.Add(v.inflight->held());
+  v.zcopy_counters->SetInflight(0);
+  InflightTable::Retire(v.inflight);
+  v.inflight = nullptr;
 }
 
 uint16_t EnqueueBurst(LiveVring& v, rte_mbuf** pkts, uint16_t n) {

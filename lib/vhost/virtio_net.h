@@ -23,6 +23,9 @@
 #include "lib/vhost/guest_memory.h"
 #include "lib/vhost/split_queue.h"
 #include "lib/vhost/virtio_net_hdr.h"
+#include "lib/zcopy/inflight_table.h"
+#include "lib/zcopy/zcopy_counters.h"
+#include "lib/zcopy/zcopy_settings.h"
 
 namespace zcswitch {
 
@@ -84,16 +87,36 @@ struct LiveVring {
   uint32_t rx_offloads = 0;  // TxOffloadCaps the guest takes in its receive header
   bool discard = false;      // a disabled transmit vring: drained, not forwarded
   VringCounters* counters = nullptr;
+  // Zero-copy, on a transmit vring whose port may lend buffers: the table
+  // of heads lent (owned until RetireInflight), the knobs, its counters.
+  InflightTable* inflight = nullptr;
+  const ZcopySettings* zcopy = nullptr;
+  ZcopyCounters* zcopy_counters = nullptr;
+  bool iova_is_va = true;  // an external buffer's IOVA is its address
   Chain chain;  // scratch for walks
 };
 
-// Up to `n` packets from a guest transmit vring, copied into mbufs from
-// `pools` (a packet too large for a small mbuf goes into large ones when
-// there are any), their headers' offload requests as mbuf flags. Every chain
-// taken is returned to the guest as used (but for a head beyond the queue,
-// which names no chain: that is only counted). A vring to discard is
-// drained, and nothing is returned.
+// Up to `n` packets from a guest transmit vring, their headers' offload
+// requests as mbuf flags. A packet is copied into mbufs from `pools` (a
+// packet too large for a small mbuf goes into large ones when there are
+// any) and its chain returned to the guest as used at once, unless it goes
+// zero-copy: with v.inflight set, a packet longer than the copy threshold,
+// while fewer than max_inflight heads (and half the ring) are lent, becomes
+// a host copy of its first header_bytes (more if its offload request reads
+// further) followed by external-buffer mbufs into guest memory, one per
+// region-contiguous piece; its head is returned when the last of them is
+// freed. Heads given back since the last burst are returned first. A head
+// beyond the queue names no chain and is only counted; a head still lent is
+// dropped and counted, never returned twice. A vring to discard is drained,
+// and nothing is returned.
 uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n);
+
+// Control thread, the vring stopped (unpublished and quiesced): returns
+// lent heads as they come back, for up to `wait_us` while `alive` (the
+// front-end is still there to use them), then lets the table go. Heads still
+// out are counted as abandoned; they will never be written to the ring, and
+// the memory they point into stays mapped until they come back.
+void RetireInflight(LiveVring& v, bool alive, uint32_t wait_us);
 
 // Copies up to `n` packets into a guest receive vring, in order, and frees
 // those it copied; returns how many. Offload requests the guest takes go in

@@ -70,7 +70,7 @@ TEST(ConfigTest, ParsesEveryKey) {
   EXPECT_EQ(c->ports[0].queues, 2);
   EXPECT_EQ(c->ports[0].vlan, 10);
   EXPECT_EQ(c->ports[1].devargs, "net_null0,no-rx=1");
-  EXPECT_TRUE(c->ports[1].zcopy_ok);
+  EXPECT_EQ(c->ports[1].zcopy_ok, true);
   EXPECT_THAT(c->ports[1].trunk, ::testing::ElementsAre(10, 20));
 }
 

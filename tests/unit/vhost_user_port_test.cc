@@ -39,7 +39,7 @@ std::vector<PortXstat> XstatsOfAnIdlePort() {
   config.queues = 2;
   config.socket = absl::StrCat(dir, "/vm1.sock");
   absl::StatusOr<std::unique_ptr<VhostUserPort>> port =
-      VhostUserPort::Create(config, 1, MbufPools{}, nullptr);
+      VhostUserPort::Create(config, 1, MbufPools{}, nullptr, nullptr);
   EXPECT_TRUE(port.ok()) << port.status();
   std::vector<PortXstat> xstats;
   if (port.ok()) {
