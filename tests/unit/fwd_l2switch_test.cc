@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "lib/dataplane/quiescence.h"
 #include "lib/offload/soft_offload.h"
 #include "gtest/gtest.h"
+#include "lib/zcopy/zcopy_mbuf.h"
 #include "tests/unit/mbuf_test_env.h"
 
 namespace zcswitch {
@@ -632,6 +634,72 @@ TEST_F(L2SwitchTest, ChecksumRequestsSurviveTaggingAndUntagging) {
   EXPECT_TRUE(std::equal(got.begin(), got.begin() + 44, tagged.begin()));
   EXPECT_EQ(AllSent(), 1u);
   EXPECT_EQ(AllDrops(), 0u);
+}
+
+// --- Flooding a zero-copy packet (the orphan rule) ---
+
+class ZcopyFloodTest : public L2SwitchTest {
+ protected:
+  void SetUp() override {
+    L2SwitchTest::SetUp();
+    const Bytes f = Frame(kBroadcast, kA);
+    std::copy(f.begin(), f.end(), guest_.begin());
+    for (size_t i = f.size(); i < guest_.size(); ++i) guest_[i] = static_cast<uint8_t>(i);
+  }
+  void TearDown() override {
+    Forget();
+    Collect();
+    InflightTable::Retire(table_);
+    L2SwitchTest::TearDown();
+  }
+  std::vector<InflightTable::Completion> Collect() {
+    InflightTable::Completion done[16];
+    const uint16_t n = table_->Collect(done, 16, 0, counters_);
+    return {done, done + n};
+  }
+  // A broadcast of 1000 bytes from kA, lent by a guest on kP0.
+  void FloodLent() {
+    std::vector<rte_mbuf*> pkts = {LentPacket(*table_, 7, guest_.data(), 1000)};
+    Forward(kP0, pkts);
+  }
+
+  std::array<uint8_t, 1000> guest_;
+  InflightTable* table_ = InflightTable::Create(16, nullptr);
+  ZcopyCounters counters_;
+};
+
+TEST_F(ZcopyFloodTest, OnePromptMemberKeepsTheReferenceAndTheOthersGetCopies) {
+  port(kP1).SetZcopyTarget(ZcopyTarget::kCopy);
+  port(kP2).SetZcopyTarget(ZcopyTarget::kReference);
+  port(kTrunk).SetZcopyTarget(ZcopyTarget::kCopy);
+  FloodLent();
+  ASSERT_EQ(port(kP1).sent.size(), 1u);
+  ASSERT_EQ(port(kP2).sent.size(), 1u);
+  ASSERT_EQ(port(kTrunk).sent.size(), 1u);
+  EXPECT_FALSE(IsZcopy(port(kP1).sent[0]));
+  EXPECT_TRUE(IsZcopy(port(kP2).sent[0]));
+  EXPECT_FALSE(IsZcopy(port(kTrunk).sent[0]));
+  EXPECT_EQ(Contents(port(kP1).sent[0]), Bytes(guest_.begin(), guest_.end()));
+  EXPECT_EQ(Contents(port(kP2).sent[0]), Bytes(guest_.begin(), guest_.end()));
+  EXPECT_TRUE(Collect().empty()) << "returned while kP2 holds the reference";
+  Forget();
+  const auto done = Collect();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_FALSE(done[0].orphaned);
+}
+
+TEST_F(ZcopyFloodTest, NoPromptMemberReleasesTheBufferBeforeAnyoneReceives) {
+  for (uint16_t p : {kP1, kP2, kTrunk}) port(p).SetZcopyTarget(ZcopyTarget::kCopy);
+  FloodLent();
+  for (uint16_t p : {kP1, kP2, kTrunk}) {
+    ASSERT_EQ(port(p).sent.size(), 1u);
+    EXPECT_FALSE(IsZcopy(port(p).sent[0]));
+  }
+  const auto done = Collect();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0].orphaned);
+  EXPECT_EQ(counters_.copied[static_cast<size_t>(CopyReason::kFlood)].Read(), 1u);
+  EXPECT_EQ(Contents(port(kP2).sent[0]), Bytes(guest_.begin(), guest_.end()));
 }
 
 }  // namespace
