@@ -55,6 +55,8 @@ VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufP
       zcopy_counters_(std::make_unique<ZcopyCounters[]>(config.queues)),
       rx_vring_locks_(std::make_unique<rte_spinlock_t[]>(config.queues)) {
   for (uint16_t i = 0; i < 2 * queue_pairs_; ++i) live_[i].store(nullptr);
+  // EnqueueBurst copies every packet into the guest and frees it at once.
+  set_zcopy_target(ZcopyTarget::kCopiesOut);
   for (uint16_t q = 0; q < queue_pairs_; ++q) rte_spinlock_init(&rx_vring_locks_[q]);
 }
 

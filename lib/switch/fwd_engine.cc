@@ -39,6 +39,14 @@ uint16_t ApplyOrphanRule(const FwdContext& ctx, Port& out, QueueCounters& counte
                          rte_mbuf** pkts, uint16_t n) {
   const ZcopyTarget target = out.zcopy_target();
   if (target == ZcopyTarget::kReference) return n;
+  if (target == ZcopyTarget::kCopiesOut) {
+    for (uint16_t i = 0; i < n; ++i) {
+      if (rte_mbuf_ext_shared_info* shinfo = ZcopyShinfo(pkts[i])) {
+        InflightTable::NoteOrphan(shinfo, CopyReason::kNotPrompt);
+      }
+    }
+    return n;
+  }
   if (target == ZcopyTarget::kReaped) {
     if (ctx.reaper == nullptr) return n;
     for (uint16_t i = 0; i < n; ++i) {

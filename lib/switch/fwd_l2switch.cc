@@ -105,20 +105,26 @@ void L2SwitchEngine::Flood(const FwdContext& ctx, Outbox& box, uint16_t in_port,
   }
   // One destination gets the original, the others copies made before it is
   // tagged for its own. A zero-copy original goes where it may stay a
-  // reference; where none may, it becomes a copy itself (the orphan rule),
-  // and the guest has its buffer back at once.
+  // reference; where none may, to a port that copies it out anyway (a
+  // guest); failing that, it becomes a copy itself. Either way it counts as
+  // a flood's copy, and the guest has its buffer back within the burst.
   uint16_t original = members.back() != in_port ? members.back() : members[members.size() - 2];
-  if (IsZcopy(m)) {
-    bool prompt = false;
+  if (rte_mbuf_ext_shared_info* shinfo = ZcopyShinfo(m)) {
+    int best = -1;  // 2: a reference; 1: copied out
     for (uint16_t out : members) {
+      if (out == in_port) continue;
       const ZcopyTarget t = ctx.ports[out]->zcopy_target();
-      if (out != in_port && (t == ZcopyTarget::kReference || t == ZcopyTarget::kReaped)) {
+      const int rank = (t == ZcopyTarget::kReference || t == ZcopyTarget::kReaped) ? 2
+                       : t == ZcopyTarget::kCopiesOut                              ? 1
+                                                                                   : 0;
+      if (rank > best) {
+        best = rank;
         original = out;
-        prompt = true;
-        break;
       }
     }
-    if (!prompt) {
+    if (best == 1) {
+      InflightTable::NoteOrphan(shinfo, CopyReason::kFlood);
+    } else if (best == 0) {
       m = OrphanZcopy(m, CopyPoolFor(ctx.pools, m), CopyReason::kFlood);
       if (m == nullptr) {
         rx.Drop(DropReason::kNoMbuf, 1);

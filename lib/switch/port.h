@@ -31,6 +31,10 @@ enum class ZcopyTarget : uint8_t {
                 // queue, a tap): they are copied first (`not_prompt`)
   kCopyNoReap,  // a device that holds them and cannot be made to complete
                 // them (`no_reap`): copied first
+  kCopiesOut,   // copies every packet out and frees it within its transmit
+                // call (a guest's receive vring): that copy is the orphan
+                // rule's, so they go as they are, counted as copies
+                // (`not_prompt`), and a guest-to-guest packet is copied once
   kReference,   // done with them as soon as it takes them (net_null,
                 // net_pcap), or trusted to be (zcopy_ok: true)
   kReaped,      // holds them until the device completes them; the data

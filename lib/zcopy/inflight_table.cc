@@ -114,7 +114,8 @@ void InflightTable::Retire(InflightTable* table) {
 }
 
 void InflightTable::NoteOrphan(rte_mbuf_ext_shared_info* shinfo, CopyReason reason) {
-  static_cast<Slot*>(shinfo->fcb_opaque)->orphan = static_cast<uint8_t>(reason);
+  Slot* s = static_cast<Slot*>(shinfo->fcb_opaque);
+  if (s->orphan == kNotOrphaned) s->orphan = static_cast<uint8_t>(reason);
 }
 
 size_t SweepRetiredInflightTables() {

@@ -68,8 +68,8 @@ class InflightTable {
   static void Retire(InflightTable* table);
 
   // Records why an mbuf of `shinfo`'s packet is being copied instead of
-  // sent; the reason is counted when its head is collected. Any thread that
-  // holds the packet.
+  // sent; the reason is counted when its head is collected. The first reason
+  // given stands. Any thread that holds the packet.
   static void NoteOrphan(rte_mbuf_ext_shared_info* shinfo, CopyReason reason);
 
   // Whether `shinfo` belongs to an in-flight table (a zero-copy packet).

@@ -192,6 +192,21 @@ TEST_F(ZcopySendTest, PortThatIsNotPromptGetsACopyAndTheBufferGoesBackAtOnce) {
   EXPECT_EQ(counters_.packets.Read(), 0u);
 }
 
+TEST_F(ZcopySendTest, GuestThatCopiesItOutTakesItAsItIsCountedAsACopy) {
+  b_->SetZcopyTarget(ZcopyTarget::kCopiesOut);
+  rte_mbuf* m = LentPacket(*table_, 6, guest_.data(), 1500);
+  SendBurst(Ctx(0), *b_, &m, 1);
+  ASSERT_EQ(b_->sent.size(), 1u);
+  EXPECT_EQ(b_->sent[0], m) << "copied twice: here and in the guest's receive vring";
+  rte_pktmbuf_free(b_->sent[0]);  // as EnqueueBurst does once it has copied it
+  b_->sent.clear();
+  const auto done = Collect();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0].orphaned);
+  EXPECT_EQ(Copied(CopyReason::kNotPrompt), 1u);
+  EXPECT_EQ(counters_.packets.Read(), 0u);
+}
+
 TEST_F(ZcopySendTest, DeviceThatCannotBeReapedGetsACopyCountedAsNoReap) {
   b_->SetZcopyTarget(ZcopyTarget::kCopyNoReap);
   rte_mbuf* m = LentPacket(*table_, 1, guest_.data(), 1500);

@@ -688,6 +688,22 @@ TEST_F(ZcopyFloodTest, OnePromptMemberKeepsTheReferenceAndTheOthersGetCopies) {
   EXPECT_FALSE(done[0].orphaned);
 }
 
+TEST_F(ZcopyFloodTest, WithoutAPromptMemberAGuestTakesTheOriginalAsItsCopy) {
+  port(kP1).SetZcopyTarget(ZcopyTarget::kCopy);
+  port(kP2).SetZcopyTarget(ZcopyTarget::kCopiesOut);
+  port(kTrunk).SetZcopyTarget(ZcopyTarget::kCopy);
+  FloodLent();
+  ASSERT_EQ(port(kP2).sent.size(), 1u);
+  EXPECT_TRUE(IsZcopy(port(kP2).sent[0]));
+  EXPECT_FALSE(IsZcopy(port(kP1).sent[0]));
+  EXPECT_FALSE(IsZcopy(port(kTrunk).sent[0]));
+  Forget();  // the guest copied it out and freed it
+  const auto done = Collect();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_TRUE(done[0].orphaned);
+  EXPECT_EQ(counters_.copied[static_cast<size_t>(CopyReason::kFlood)].Read(), 1u);
+}
+
 TEST_F(ZcopyFloodTest, NoPromptMemberReleasesTheBufferBeforeAnyoneReceives) {
   for (uint16_t p : {kP1, kP2, kTrunk}) port(p).SetZcopyTarget(ZcopyTarget::kCopy);
   FloodLent();
