@@ -58,9 +58,7 @@ void* Ptr(uintptr_t a) { return reinterpret_cast<void*>(a); }
 
 absl::Status NoGuestDma::Map(void* va, size_t len, size_t page_size) { return absl::OkStatus(); }
 
-EalGuestDma::DeviceOps EalGuestDma::RteDeviceOps() {
-  return {rte_dev_dma_map, rte_dev_dma_unmap};
-}
+EalGuestDma::DeviceOps EalGuestDma::RteDeviceOps() { return {rte_dev_dma_map, rte_dev_dma_unmap}; }
 
 absl::StatusOr<std::unique_ptr<EalGuestDma>> EalGuestDma::Create(std::vector<rte_device*> devices) {
   return Create(std::move(devices), rte_eal_iova_mode(), RteDeviceOps());
@@ -87,8 +85,8 @@ EalGuestDma::~EalGuestDma() {
 absl::Status EalGuestDma::AddChunk(uintptr_t start, uintptr_t end, size_t page_size) {
   const size_t len = end - start;
   if (DpdkKnowsAny(start, end)) {
-    return absl::AlreadyExistsError(absl::StrFormat(
-        "guest DMA: [%#x, %#x) overlaps memory DPDK already has", start, end));
+    return absl::AlreadyExistsError(
+        absl::StrFormat("guest DMA: [%#x, %#x) overlaps memory DPDK already has", start, end));
   }
   if (rte_extmem_register(Ptr(start), len, nullptr, 0, page_size) != 0) {
     const int err = rte_errno;
@@ -111,8 +109,8 @@ absl::Status EalGuestDma::AddChunk(uintptr_t start, uintptr_t end, size_t page_s
       for (size_t j = i; j-- > 0;) ops_.unmap(devices_[j], Ptr(start), start, len);
       rte_extmem_unregister(Ptr(start), len);
       return absl::InternalError(
-          absl::StrFormat("guest DMA: rte_dev_dma_map of [%#x, %#x) for device %s: %s", start,
-                          end, rte_dev_name(devices_[i]), rte_strerror(err)));
+          absl::StrFormat("guest DMA: rte_dev_dma_map of [%#x, %#x) for device %s: %s", start, end,
+                          rte_dev_name(devices_[i]), rte_strerror(err)));
     }
   }
   return absl::OkStatus();

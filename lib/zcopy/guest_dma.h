@@ -148,7 +148,7 @@ class EalGuestDma final : public GuestDma {
 
   const std::vector<rte_device*> devices_;
   const DeviceOps ops_;
-  std::map<uintptr_t, Chunk> chunks_;                          // by start; disjoint
+  std::map<uintptr_t, Chunk> chunks_;                         // by start; disjoint
   std::map<std::pair<uintptr_t, size_t>, Mapping> mappings_;  // by (va, len)
   size_t unmap_failures_ = 0;
 };

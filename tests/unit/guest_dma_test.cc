@@ -256,7 +256,7 @@ TEST_F(GuestDmaTest, EachChunkIsDmaMappedOnceForEachDevice) {
   ASSERT_TRUE(dma.ok()) << dma.status();
   const uintptr_t b = reinterpret_cast<uintptr_t>(base_);
 
-  ASSERT_TRUE((*dma)->Map(At(100), 5000, kPage).ok());      // pages 0-1
+  ASSERT_TRUE((*dma)->Map(At(100), 5000, kPage).ok());   // pages 0-1
   ASSERT_TRUE((*dma)->Map(At(5000), 7288, kPage).ok());  // pages 1-2: page 2 is new
   EXPECT_EQ(fake.calls, (std::vector<DeviceCall>{{true, d1, b, b, 2 * kPage},
                                                  {true, d2, b, b, 2 * kPage},
@@ -266,10 +266,11 @@ TEST_F(GuestDmaTest, EachChunkIsDmaMappedOnceForEachDevice) {
   (*dma)->Unmap(At(100), 5000);
   EXPECT_TRUE(fake.calls.empty());  // page 1 is still the other range's
   (*dma)->Unmap(At(5000), 7288);
-  EXPECT_EQ(fake.calls, (std::vector<DeviceCall>{{false, d2, b, b, 2 * kPage},
-                                                 {false, d1, b, b, 2 * kPage},
-                                                 {false, d2, b + 2 * kPage, b + 2 * kPage, kPage},
-                                                 {false, d1, b + 2 * kPage, b + 2 * kPage, kPage}}));
+  EXPECT_EQ(fake.calls,
+            (std::vector<DeviceCall>{{false, d2, b, b, 2 * kPage},
+                                     {false, d1, b, b, 2 * kPage},
+                                     {false, d2, b + 2 * kPage, b + 2 * kPage, kPage},
+                                     {false, d1, b + 2 * kPage, b + 2 * kPage, kPage}}));
   EXPECT_EQ((*dma)->unmap_failures(), 0u);
 }
 
