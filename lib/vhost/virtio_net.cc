@@ -105,8 +105,10 @@ struct Cursor {
       const ChainSegment& seg = chain->segments[segment];
       const uint32_t n = std::min(len - done, seg.len - offset);
       // SAFETY: offset + n <= seg.len, and WalkChain checked the segment is
-      // inside guest memory (and device-writable).
-      std::memcpy(seg.data + offset, src + done, n);
+      // inside guest memory (and device-writable). A lent packet's bytes are
+      // guest memory too, and a guest sending to itself may make its
+      // transmit and receive buffers overlap: memmove.
+      std::memmove(seg.data + offset, src + done, n);
       done += n;
       offset += n;
       if (offset == seg.len) {

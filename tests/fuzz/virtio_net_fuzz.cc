@@ -14,8 +14,14 @@
 //   - every mbuf is well formed, and each pool is as full after the input as
 //     before it.
 //
+// With zero-copy on, transmit buffers may be lent instead: each is used
+// exactly once all the same, after its mbufs are freed, and none is used
+// while lent.
+//
 // Input: [tx size: 1][rx size: 1][flags: 1][burst: 1][guest memory...].
-// A size byte b makes a queue of 1 << (b % 9) entries. Flags: 1 mergeable
+// A size byte b makes a queue of 1 << (b % 9) entries. The burst byte's
+// low 5 bits are the burst size less one; bit 5 turns zero-copy on, and
+// bits 6-7 choose max_inflight (1, 3, 16 or 32768). Flags: 1 mergeable
 // receive buffers, 2 EVENT_IDX, 4 a disabled transmit vring, 8 the guest
 // takes checksums, 16 and segmentation, 32 no large mbufs, 64 a nearly empty
 // pool, 128 the receive side in one burst (else a packet at a time). Guest
@@ -193,9 +199,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   static VringCounters tx_counters, rx_counters;
+  static ZcopyCounters zc_counters;
+  static ZcopySettings zc_settings;
   static LiveVring tx, rx;
   const bool event_idx = flags & kEventIdx;
   MakeVring(tx, tx_counters, kTxDesc, kTxAvail, kTxUsed, tx_size, event_idx);
+  const bool lend = data[3] & 0x20;
+  if (lend) {
+    constexpr uint32_t kCaps[] = {1, 3, 16, 32768};
+    zc_settings.Set(
+        {.copy_threshold = 16, .max_inflight = kCaps[data[3] >> 6], .header_bytes = 64});
+    tx.inflight = InflightTable::Create(tx_size, g_env->memory);
+    tx.zcopy = &zc_settings;
+    tx.zcopy_counters = &zc_counters;
+  }
+  const uint64_t held_again = zc_counters.head_in_use.Read();
   MakeVring(rx, rx_counters, kRxDesc, kRxAvail, kRxUsed, rx_size, event_idx);
   tx.discard = flags & kDiscard;
   rx.mergeable = flags & kMergeable;
@@ -211,9 +229,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rte_mbuf* pkts[kMaxBurst];
   const uint16_t got = DequeueBurst(tx, pools, pkts, burst);
   if (got > tx_offered || (tx.discard && got != 0)) abort();
+  const uint32_t lent = lend ? tx.inflight->held() : 0;
+  const Mark tx_after = MarkOf(tx);
   // Transmit buffers come back with nothing written. Nothing here writes
   // guest memory but the used ring, so the avail ring says what was offered.
-  if (CheckTaken(tx, tx_before, kTxUsed, true, 0) > tx_offered) abort();
+  // Lent buffers, and heads offered again while lent, are not back yet.
+  const auto tx_taken = static_cast<uint16_t>(tx_after.next_avail - tx_before.next_avail);
+  const auto tx_pushed = static_cast<uint16_t>(tx_after.next_used - tx_before.next_used);
+  const uint64_t tx_oor = tx_after.heads_out_of_range - tx_before.heads_out_of_range;
+  const uint64_t tx_again = zc_counters.head_in_use.Read() - held_again;
+  if (tx_taken > tx_offered || tx_taken != tx_pushed + tx_oor + lent + tx_again) abort();
+  if (lend && lent > std::min<uint32_t>(zc_settings.max_inflight(), tx_size / 2u)) abort();
   uint32_t lens[kMaxBurst];
   for (uint16_t i = 0; i < got; ++i) {
     const char* reason = nullptr;
@@ -243,6 +269,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   rte_pktmbuf_free_bulk(pkts + sent, got - sent);
+  if (lend) {
+    // Every mbuf is freed: every lent buffer comes back now, once.
+    const Mark before = MarkOf(tx);
+    RetireInflight(tx, true, 0);
+    if (zc_counters.abandoned.Read() != 0) abort();
+    const auto returned = static_cast<uint16_t>(tx.queue.next_used() - before.next_used);
+    if (returned != lent) abort();
+    const auto* ring = reinterpret_cast<const VringUsedElem*>(Ring16(kTxUsed) + 2);
+    for (uint16_t i = tx_before.next_used; i != tx.queue.next_used(); ++i) {
+      if (ring[i & (tx_size - 1)].id >= tx_size) abort();
+    }
+  }
 
   eventfd_t calls;
   eventfd_read(g_env->call_fd, &calls);
