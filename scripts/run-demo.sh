@@ -6,10 +6,14 @@
 #   guest B  MAC 02:00:00:00:00:02, build/demo/guest-b.sock: macswap, so each
 #            frame goes back to whoever sent it
 #   guest A  MAC 02:00:00:00:00:0a, build/demo/guest-a.sock: sends a burst of
-#            512 64-byte frames to guest B's MAC (--tx-first), then answers
+#            512 1518-byte frames to guest B's MAC (--tx-first), then answers
 #            every frame it gets with a frame to B (testpmd's mac mode:
 #            source its own MAC, destination --eth-peer). The frames go back
 #            and forth between the two for as long as the demo runs.
+#   guest C  MAC 02:00:00:00:00:0c, build/demo/guest-c.sock (when CONFIG
+#            names it): sends 1518-byte frames to the gateway MAC
+#            02:00:00:00:00:fe as fast as it can (txonly), which the demo's
+#            FDB puts behind its net_null "NIC": zero-copy's traffic.
 # Guest A starts once guest B forwards, so that A's opening burst finds B's
 # link up: a burst lost to a port that is still down would never be replaced.
 # (txonly would never read B's replies: A's receive ring would fill after
@@ -36,6 +40,9 @@ GUEST_A_SOCK=$DEMO_DIR/guest-a.sock
 GUEST_B_SOCK=$DEMO_DIR/guest-b.sock
 GUEST_A_MAC=02:00:00:00:00:0a
 GUEST_B_MAC=02:00:00:00:00:02
+GUEST_C_SOCK=$DEMO_DIR/guest-c.sock
+GUEST_C_MAC=02:00:00:00:00:0c
+GATEWAY_MAC=02:00:00:00:00:fe
 
 guest_pids=()
 stop_guests() {
@@ -76,7 +83,7 @@ if grep -q "$GUEST_B_SOCK" "$CONFIG"; then
   mkdir -p "$DEMO_DIR"
   # A socket left by a guest that was killed outright would make the new
   # one's bind fail.
-  rm -f "$GUEST_B_SOCK" "$GUEST_A_SOCK"
+  rm -f "$GUEST_B_SOCK" "$GUEST_A_SOCK" "$GUEST_C_SOCK"
   (guest "$DEMO_DIR/guest-b.log" "$GUEST_B_SOCK" "$GUEST_B_MAC" --forward-mode=macswap) &
   guest_pids+=($!)
   echo "run-demo: guest B (dpdk-testpmd virtio-user, pid $!, MAC $GUEST_B_MAC, macswap) on $GUEST_B_SOCK, log $DEMO_DIR/guest-b.log"
@@ -89,10 +96,16 @@ if grep -q "$GUEST_B_SOCK" "$CONFIG"; then
       done
       sleep 1  # zcswitchd sees B's link come up within its next few polls
       guest "$DEMO_DIR/guest-a.log" "$GUEST_A_SOCK" "$GUEST_A_MAC" --forward-mode=mac \
-        "--eth-peer=0,$GUEST_B_MAC" --tx-first --burst=512 --txpkts=64
+        "--eth-peer=0,$GUEST_B_MAC" --tx-first --burst=512 --txpkts=1518
     ) &
     guest_pids+=($!)
     echo "run-demo: guest A (dpdk-testpmd virtio-user, pid $!, MAC $GUEST_A_MAC, sends to B) on $GUEST_A_SOCK once B forwards, log $DEMO_DIR/guest-a.log"
+  fi
+  if grep -q "$GUEST_C_SOCK" "$CONFIG"; then
+    (guest "$DEMO_DIR/guest-c.log" "$GUEST_C_SOCK" "$GUEST_C_MAC" --forward-mode=txonly \
+      "--eth-peer=0,$GATEWAY_MAC" --txpkts=1518) &
+    guest_pids+=($!)
+    echo "run-demo: guest C (dpdk-testpmd virtio-user, pid $!, MAC $GUEST_C_MAC, sends to the gateway $GATEWAY_MAC behind nic) on $GUEST_C_SOCK, log $DEMO_DIR/guest-c.log"
   fi
 fi
 
