@@ -82,10 +82,23 @@ fuzz: deps
 	  [ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
 	done
 
-# A guest's transmit path through a vhost-user port, zcswitchd vs testpmd's
-# net_vhost on the same cores: cycles per packet and Mpps (perf/).
+# A guest's transmit path through a vhost-user port, zcswitchd with zero-copy on
+# and off vs testpmd's net_vhost on the same cores: cycles per packet and Mpps,
+# their ratios and zero-copy's break-even size (perf/). The plot needs
+# python3-matplotlib, which only this target installs; BENCH_PLOT= skips it.
+# A quick run: make bench BENCH_SIZES=64,1518 BENCH_MODES=zc,copy BENCH_ARGS="--runs 1 --seconds 2"
+BENCH_SIZES    ?= 64,256,512,1518,9000
+BENCH_MODES    ?= zc,copy,testpmd,l2switch
+BENCH_PLOT     ?= $(BUILD_DIR)/bench/cycles.svg
+BENCH_ARGS     ?=
+# Debian's interpreter, for which install-deps installs python3-matplotlib (a
+# python3 earlier on PATH, such as pyenv's, would not see it).
+BENCH_PYTHON   ?= /usr/bin/python3
 bench: build
-	perf/bench_vhost_io.py
+	@scripts/install-deps.sh --bench
+	@$(if $(BENCH_PLOT),mkdir -p $(dir $(BENCH_PLOT)))
+	$(BENCH_PYTHON) perf/bench_vhost_io.py --sizes $(BENCH_SIZES) --modes $(BENCH_MODES) \
+	  $(if $(BENCH_PLOT),--plot $(BENCH_PLOT)) $(BENCH_ARGS)
 
 # Build the container image (base image made locally by debootstrap) and run
 # `make test` inside it with virtual PMDs and --no-huge.

@@ -4,6 +4,7 @@
 #
 # Idempotent and quiet when everything is already there. Run as root on Debian 12.
 # ZCSWITCH_SKIP_HUGEPAGES=1 skips the hugepage step (containers, CI without privileges).
+# --bench also installs what only `make bench` uses (its plot); `make test` does not need it.
 set -euo pipefail
 
 PACKAGES=(
@@ -19,6 +20,14 @@ PACKAGES=(
   # guests: QEMU, and what scripts/build-guest.sh packs into their initramfs
   qemu-system-x86 busybox-static cpio ethtool
 )
+# make bench only: perf/bench_vhost_io.py --plot
+BENCH_PACKAGES=(python3-matplotlib)
+if [[ ${1:-} == --bench ]]; then
+  PACKAGES+=("${BENCH_PACKAGES[@]}")
+elif [[ $# -gt 0 ]]; then
+  echo "usage: $0 [--bench]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
