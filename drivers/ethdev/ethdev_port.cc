@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "lib/zcopy/guest_dma.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -186,6 +187,12 @@ void EthdevPort::Stop() {
   rte_eth_dev_stop(port_id_);
   started_ = false;
   set_link_up(false);
+}
+
+rte_device* EthdevPort::dma_device() const {
+  const ZcopyTarget t = zcopy_target();
+  const bool by_reference = t == ZcopyTarget::kReference || t == ZcopyTarget::kReaped;
+  return by_reference && DeviceNeedsDma(device_) ? device_ : nullptr;
 }
 
 void EthdevPort::RefreshLink() {

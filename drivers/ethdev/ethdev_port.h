@@ -34,6 +34,7 @@ class EthdevPort : public Port {
   void Stop() override;
   void RefreshLink() override;
   void AppendDeviceXstats(std::vector<PortXstat>& out) const override;
+  rte_device* dma_device() const override;
 
  protected:
   uint16_t RxBurst(uint16_t queue, rte_mbuf** pkts, uint16_t n) override {

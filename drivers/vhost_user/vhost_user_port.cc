@@ -37,7 +37,8 @@ uint32_t GuestRxOffloads(uint64_t features) {
 }  // namespace
 
 VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufPools pools,
-                             Quiescence* quiescence, const ZcopySettings* zcopy, int listen_fd)
+                             Quiescence* quiescence, const ZcopySettings* zcopy,
+                             const GuestDmaSlot* dma, int listen_fd)
     : Port(config.name, config.queues, tx_queues),
       socket_path_(config.socket),
       queue_pairs_(config.queues),
@@ -49,7 +50,7 @@ VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufP
       listen_fd_(listen_fd),
       // Features are offered once per port: a port whose zero-copy is off at
       // creation keeps IN_ORDER, and lends nothing until the guest reconnects.
-      device_(config.queues, this, zcopy == nullptr || !zcopy->enabled()),
+      device_(config.queues, this, zcopy == nullptr || !zcopy->enabled(), dma),
       live_(std::make_unique<std::atomic<LiveVring*>[]>(2 * config.queues)),
       counters_(std::make_unique<VringCounters[]>(2 * config.queues)),
       zcopy_counters_(std::make_unique<ZcopyCounters[]>(config.queues)),
@@ -64,10 +65,11 @@ absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortC
                                                                      uint16_t tx_queues,
                                                                      MbufPools pools,
                                                                      Quiescence* quiescence,
-                                                                     const ZcopySettings* zcopy) {
+                                                                     const ZcopySettings* zcopy,
+                                                                     const GuestDmaSlot* dma) {
   if (config.mode == VhostMode::kClient) {
     auto port = std::unique_ptr<VhostUserPort>(
-        new VhostUserPort(config, tx_queues, pools, quiescence, zcopy, -1));
+        new VhostUserPort(config, tx_queues, pools, quiescence, zcopy, dma, -1));
     port->TryConnect();
     return port;
   }
@@ -75,7 +77,7 @@ absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortC
   absl::StatusOr<int> fd = ListenUnix(config.socket, 0660, "vhost-user socket");
   if (!fd.ok()) return fd.status();
   return std::unique_ptr<VhostUserPort>(
-      new VhostUserPort(config, tx_queues, pools, quiescence, zcopy, *fd));
+      new VhostUserPort(config, tx_queues, pools, quiescence, zcopy, dma, *fd));
 }
 
 VhostUserPort::~VhostUserPort() {
@@ -360,7 +362,8 @@ const PortDriver kVhostUserDriver = {
                const PortResources& resources) -> absl::StatusOr<std::unique_ptr<Port>> {
       ZC_ASSIGN_OR_RETURN(std::unique_ptr<VhostUserPort> port,
                           VhostUserPort::Create(config, resources.tx_queues, resources.pools,
-                                                resources.quiescence, resources.zcopy));
+                                                resources.quiescence, resources.zcopy,
+                                                resources.dma));
       return port;
     },
 };

@@ -49,7 +49,8 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
                                                                uint16_t tx_queues,
                                                                MbufPools pools,
                                                                Quiescence* quiescence,
-                                                               const ZcopySettings* zcopy);
+                                                               const ZcopySettings* zcopy,
+                                                               const GuestDmaSlot* dma = nullptr);
   ~VhostUserPort() override;
 
   // Control thread: the protocol state, for `show vhost`.
@@ -79,7 +80,8 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
 
  private:
   VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufPools pools,
-                Quiescence* quiescence, const ZcopySettings* zcopy, int listen_fd);
+                Quiescence* quiescence, const ZcopySettings* zcopy, const GuestDmaSlot* dma,
+                int listen_fd);
 
   absl::Status StartVring(uint16_t index, const VringConfig& config,
                           std::shared_ptr<const GuestMemory> memory) override;

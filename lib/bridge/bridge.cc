@@ -1,5 +1,7 @@
 #include "lib/bridge/bridge.h"
 
+#include <cstdio>
+
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
@@ -86,6 +88,7 @@ absl::StatusOr<std::unique_ptr<Bridge>> Bridge::Create(
     PollSource* source = dynamic_cast<PollSource*>(port->get());
     b->ports_.push_back({*std::move(port), pc, driver, source});
   }
+  b->SetUpGuestDma();
   ZC_ASSIGN_OR_RETURN(b->fdb_, Fdb::Create({.aging_s = config.fdb.aging_s,
                                             .lcores = lcores,
                                             .qsbr = b->quiescence_->qsbr()}));
@@ -169,7 +172,8 @@ absl::StatusOr<std::unique_ptr<Port>> Bridge::OpenPort(const PortConfig& config,
                      {.tx_queues = static_cast<uint16_t>(forwarding_.lcores.size()),
                       .pools = {pool_.get(), driver.large_mbufs ? jumbo_pool_.get() : nullptr},
                       .quiescence = quiescence_.get(),
-                      .zcopy = &zcopy_});
+                      .zcopy = &zcopy_,
+                      .dma = &dma_});
 }
 
 // The pool was sized for the configured ports with room to spare; a port
@@ -396,6 +400,25 @@ void Bridge::RefreshLinks() {
     const bool up = e.port->link_up();
     if (e.link_was_up && !up) fdb_->FlushPort(static_cast<uint16_t>(i));
     e.link_was_up = up;
+  }
+}
+
+void Bridge::SetUpGuestDma() {
+  std::vector<rte_device*> devices;
+  for (const PortEntry& e : ports_) {
+    if (rte_device* d = e.port != nullptr ? e.port->dma_device() : nullptr) devices.push_back(d);
+  }
+  if (devices.empty()) return;  // virtual devices only: nothing to register
+  absl::StatusOr<std::unique_ptr<GuestDma>> dma = MakeGuestDma(devices);
+  if (dma.ok()) {
+    dma_.set(*std::move(dma));
+    return;
+  }
+  // Without it a NIC would read guest memory it cannot reach: copy instead.
+  std::fprintf(stderr, "zcswitchd: zero-copy to NICs is off: %s\n",
+               std::string(dma.status().message()).c_str());
+  for (PortEntry& e : ports_) {
+    if (e.port != nullptr && e.port->dma_device() != nullptr) e.port->ForceCopy();
   }
 }
 

@@ -39,6 +39,7 @@
 #include "lib/switch/fwd_mode.h"
 #include "lib/switch/port.h"
 #include "lib/switch/vlan.h"
+#include "lib/zcopy/guest_dma.h"
 
 namespace zcswitch {
 
@@ -135,6 +136,7 @@ class Bridge {
   // The port `config` describes, not started.
   absl::StatusOr<std::unique_ptr<Port>> OpenPort(const PortConfig& config,
                                                  const PortDriver& driver);
+  void SetUpGuestDma() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckMbufsFor(const PortConfig& config, const PortDriver& driver) const;
   std::vector<Port*> PortTable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<std::string> PortNamesLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -152,6 +154,10 @@ class Bridge {
   const absl::Span<const PortDriver* const> drivers_;
   // Read by ports and lcores: outlives them.
   ZcopySettings zcopy_;
+  // Registers guest memory for NICs that take zero-copy packets; set once
+  // the configured ports are open (SetUpGuestDma). Ports added later are
+  // not in it (docs/architecture.md).
+  GuestDmaSlot dma_;
   // Declared in the order they come up; destroyed in reverse.
   MbufPool pool_;
   MbufPool jumbo_pool_;  // once a port needs large mbufs

@@ -23,6 +23,7 @@ namespace zcswitch {
 
 class Quiescence;
 class ZcopySettings;
+class GuestDmaSlot;
 
 // What the bridge lends a port it opens.
 struct PortResources {
@@ -32,6 +33,8 @@ struct PortResources {
   Quiescence* quiescence = nullptr;  // waits for the lcores to let go of something
   // Zero-copy's knobs; nullptr: the port never lends guest buffers.
   const ZcopySettings* zcopy = nullptr;
+  // Registers guest memory for the DMA of devices that need it.
+  const GuestDmaSlot* dma = nullptr;
 };
 
 struct PortDriver {

@@ -112,7 +112,8 @@ void L2SwitchEngine::Flood(const FwdContext& ctx, Outbox& box, uint16_t in_port,
   if (rte_mbuf_ext_shared_info* shinfo = ZcopyShinfo(m)) {
     int best = -1;  // 2: a reference; 1: copied out
     for (uint16_t out : members) {
-      if (out == in_port) continue;
+      // A port that is down drops what it is given: no use keeping it whole.
+      if (out == in_port || !ctx.ports[out]->link_up()) continue;
       const ZcopyTarget t = ctx.ports[out]->zcopy_target();
       const int rank = (t == ZcopyTarget::kReference || t == ZcopyTarget::kReaped) ? 2
                        : t == ZcopyTarget::kCopiesOut                              ? 1

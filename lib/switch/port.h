@@ -22,6 +22,8 @@
 #include "lib/base/counter.h"
 #include "lib/switch/port_stats.h"
 
+struct rte_device;
+
 namespace zcswitch {
 
 // What a port does with a zero-copy packet, whose buffers are lent by a
@@ -112,6 +114,12 @@ class Port {
   // Any thread: how often TX queue `queue` was reaped.
   uint64_t reaps(uint16_t queue) const { return reaps_[queue].Read(); }
   ZcopyTarget zcopy_target() const { return zcopy_target_.load(std::memory_order_relaxed); }
+  // Control thread: zero-copy packets are copied before they reach this
+  // port from now on (its device cannot reach guest memory).
+  void ForceCopy() { set_zcopy_target(ZcopyTarget::kCopy); }
+  // Control thread: the device that must reach guest memory by DMA to take
+  // zero-copy packets (a NIC's), or nullptr.
+  virtual rte_device* dma_device() const { return nullptr; }
 
   // The link as the data path sees it: down while the port is stopped.
   bool link_up() const {

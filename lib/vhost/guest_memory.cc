@@ -64,7 +64,7 @@ absl::Status CheckRegions(absl::Span<const MemoryRegionDesc> regions) {
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const GuestMemory>> GuestMemory::Map(
-    absl::Span<const MemoryRegionDesc> regions, absl::Span<const int> fds) {
+    absl::Span<const MemoryRegionDesc> regions, absl::Span<const int> fds, GuestDma* dma) {
   struct FdCloser {
     absl::Span<const int> fds;
     ~FdCloser() {
@@ -78,6 +78,7 @@ absl::StatusOr<std::shared_ptr<const GuestMemory>> GuestMemory::Map(
   if (absl::Status s = CheckRegions(regions); !s.ok()) return s;
 
   std::shared_ptr<GuestMemory> memory(new GuestMemory());
+  memory->dma_ = dma;
   for (size_t i = 0; i < regions.size(); ++i) {
     const MemoryRegionDesc& r = regions[i];
     struct stat st;
@@ -111,12 +112,22 @@ absl::StatusOr<std::shared_ptr<const GuestMemory>> GuestMemory::Map(
     // inside the file (checked against st_size above).
     region.host = static_cast<uint8_t*>(base) + lead;
     memory->regions_.push_back(region);
+    if (dma != nullptr) {
+      if (absl::Status s = dma->Map(region.host, r.memory_size, page); !s.ok()) {
+        return absl::Status(s.code(), absl::StrFormat("region %d: DMA mapping: %s", i, s.message()));
+      }
+      memory->regions_.back().dma_mapped = true;
+    }
   }
   return std::shared_ptr<const GuestMemory>(std::move(memory));
 }
 
 GuestMemory::~GuestMemory() {
-  for (const Region& r : regions_) munmap(r.map_base, r.map_len);
+  for (const Region& r : regions_) {
+    // No device may reach memory that is about to be unmapped.
+    if (r.dma_mapped) dma_->Unmap(r.host, r.desc.memory_size);
+    munmap(r.map_base, r.map_len);
+  }
 }
 
 uint8_t* GuestMemory::GpaToHva(uint64_t gpa, uint64_t len) const {

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "lib/zcopy/guest_dma.h"
 
 namespace zcswitch {
 
@@ -43,9 +44,11 @@ class GuestMemory {
   // Maps `regions`, region i from fds[i]. The fds are always closed, mapped
   // or not: a mapping does not need its fd. Regions must be non-empty, must not
   // overlap in guest-physical or frontend-virtual space, and must fit their
-  // files.
+  // files. With `dma`, each region is registered for device DMA as well
+  // (zero-copy to a NIC), and unregistered before it is unmapped.
   static absl::StatusOr<std::shared_ptr<const GuestMemory>> Map(
-      absl::Span<const MemoryRegionDesc> regions, absl::Span<const int> fds);
+      absl::Span<const MemoryRegionDesc> regions, absl::Span<const int> fds,
+      GuestDma* dma = nullptr);
 
   ~GuestMemory();
   GuestMemory(const GuestMemory&) = delete;
@@ -73,10 +76,12 @@ class GuestMemory {
     uint8_t* host = nullptr;   // start of the region's bytes
     void* map_base = nullptr;  // what mmap returned
     size_t map_len = 0;
+    bool dma_mapped = false;
   };
   GuestMemory() = default;
 
   std::vector<Region> regions_;
+  GuestDma* dma_ = nullptr;
 };
 
 }  // namespace zcswitch

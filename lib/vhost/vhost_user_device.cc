@@ -68,9 +68,11 @@ int TakeVringFd(Message& m) { return m.fds().empty() ? -1 : m.TakeFd(0); }
 
 }  // namespace
 
-VhostUserDevice::VhostUserDevice(uint16_t queue_pairs, VringOwner* owner, bool offer_in_order)
+VhostUserDevice::VhostUserDevice(uint16_t queue_pairs, VringOwner* owner, bool offer_in_order,
+                                 const GuestDmaSlot* dma)
     : queue_pairs_(queue_pairs),
       owner_(owner),
+      dma_(dma),
       // IN_ORDER: copy mode returns every buffer in the order it was made
       // available, and drivers have faster paths for it. Zero-copy returns
       // a lent buffer when the NIC is done with it, out of order: a port
@@ -261,7 +263,8 @@ absl::StatusOr<VhostUserDevice::Change> VhostUserDevice::SetMemTable(Message& m,
   std::vector<int> fds;
   for (size_t i = 0; i < m.fds().size(); ++i) fds.push_back(m.TakeFd(i));
   ZC_ASSIGN_OR_RETURN(std::shared_ptr<const GuestMemory> memory,
-                      GuestMemory::Map(absl::MakeConstSpan(table.regions, table.nregions), fds));
+                      GuestMemory::Map(absl::MakeConstSpan(table.regions, table.nregions), fds,
+                                       dma_ != nullptr ? dma_->get() : nullptr));
   // Live vrings move to the new table: stopped (quiesced) on the old one,
   // started again on the new. The old mapping goes when its last user does.
   return Change([this, memory = std::move(memory)]() mutable {

@@ -87,8 +87,10 @@ class VhostUserDevice {
   };
 
   // `queue_pairs`: how many RX/TX pairs the port has (vrings 0 .. 2n-1).
-  // `offer_in_order`: whether VIRTIO_F_IN_ORDER is offered.
-  VhostUserDevice(uint16_t queue_pairs, VringOwner* owner, bool offer_in_order = true);
+  // `offer_in_order`: whether VIRTIO_F_IN_ORDER is offered. Memory tables
+  // are registered for device DMA with dma->get(), when there is one.
+  VhostUserDevice(uint16_t queue_pairs, VringOwner* owner, bool offer_in_order = true,
+                  const GuestDmaSlot* dma = nullptr);
   ~VhostUserDevice();
 
   // The features offered to front-ends.
@@ -161,6 +163,7 @@ class VhostUserDevice {
 
   const uint16_t queue_pairs_;
   VringOwner* const owner_;
+  const GuestDmaSlot* const dma_;
   const uint64_t offered_features_;
   const uint64_t offered_protocol_features_;
   uint64_t features_ = 0;

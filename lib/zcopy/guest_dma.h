@@ -156,6 +156,18 @@ class EalGuestDma final : public GuestDma {
 // NoGuestDma when `devices` is empty, else EalGuestDma::Create(devices).
 absl::StatusOr<std::unique_ptr<GuestDma>> MakeGuestDma(std::vector<rte_device*> devices);
 
+// Where the process's GuestDma is once the ports that need one are known
+// (after the configured ports are open, before any guest connects). Memory
+// mapped while it is empty is registered with nothing: no device needs it.
+class GuestDmaSlot {
+ public:
+  GuestDma* get() const { return dma_.get(); }
+  void set(std::unique_ptr<GuestDma> dma) { dma_ = std::move(dma); }
+
+ private:
+  std::unique_ptr<GuestDma> dma_;
+};
+
 // Whether a device on bus `bus_name` must have guest memory DMA-mapped: "pci".
 bool BusNeedsDma(absl::string_view bus_name);
 // The same for a device (false for nullptr).
