@@ -1,16 +1,18 @@
 #include "lib/zcopy/inflight_table.h"
 
-#include <algorithm>
-#include <cstdlib>
-#include <cstring>
-#include <new>
+#include <mutex>
+#include <vector>
 
 namespace zcswitch {
 namespace {
 
-// Retired tables freed on an lcore wait here for the control thread: a
-// lock-free stack, emptied whole, so no ABA.
-std::atomic<InflightTable*> retired_tables{nullptr};
+// Retired tables with heads still out, for the control thread's sweep. A
+// mutex: Retire() and the sweep are control-plane work, never an lcore's.
+std::mutex retired_mu;
+std::vector<InflightTable*>& RetiredTables() {
+  static auto* tables = new std::vector<InflightTable*>();
+  return *tables;
+}
 
 }  // namespace
 
@@ -21,7 +23,8 @@ InflightTable* InflightTable::Create(uint16_t queue_size, std::shared_ptr<const 
 InflightTable::InflightTable(uint16_t queue_size, std::shared_ptr<const void> keepalive)
     : queue_size_(queue_size),
       keepalive_(std::move(keepalive)),
-      slots_(std::make_unique<Slot[]>(queue_size)) {
+      slots_(std::make_unique<Slot[]>(queue_size)),
+      lent_(std::make_unique<uint16_t[]>(queue_size)) {
   for (uint16_t i = 0; i < queue_size; ++i) {
     Slot& s = slots_[i];
     s.shinfo.free_cb = &BufferFreed;
@@ -33,20 +36,9 @@ InflightTable::InflightTable(uint16_t queue_size, std::shared_ptr<const void> ke
     s.head = i;
     s.held = false;
     s.orphan = kNotOrphaned;
+    s.done.store(false, std::memory_order_relaxed);
   }
-  // Twice the queue: a ring of 2^k holds 2^k - 1, and every head may be out.
-  const unsigned count = 2u * queue_size;
-  const ssize_t size = rte_ring_get_memsize_elem(sizeof(uint32_t), count);
-  void* mem = std::aligned_alloc(RTE_CACHE_LINE_SIZE,
-                                 (static_cast<size_t>(size) + RTE_CACHE_LINE_SIZE - 1) &
-                                     ~size_t{RTE_CACHE_LINE_SIZE - 1});
-  if (mem == nullptr) throw std::bad_alloc();
-  returned_ = static_cast<rte_ring*>(mem);
-  // The name is for debugging only; rte_ring_init registers nothing.
-  rte_ring_init(returned_, "zc_inflight", count, RING_F_SC_DEQ);
 }
-
-InflightTable::~InflightTable() { std::free(returned_); }
 
 rte_mbuf_ext_shared_info* InflightTable::Hold(uint16_t head, uint32_t len, uint16_t pieces,
                                               uint64_t now) {
@@ -55,62 +47,61 @@ rte_mbuf_ext_shared_info* InflightTable::Hold(uint16_t head, uint32_t len, uint1
   s.len = len;
   s.since = now;
   s.orphan = kNotOrphaned;
+  // The mbufs reach other threads only through rings and queues, which
+  // order this before their free.
+  s.done.store(false, std::memory_order_relaxed);
   rte_mbuf_ext_refcnt_set(&s.shinfo, pieces);
-  ++held_;
-  refs_.fetch_add(1, std::memory_order_relaxed);
+  lent_[held_++] = head;
   return &s.shinfo;
 }
 
 void InflightTable::BufferFreed(void* /*addr*/, void* opaque) {
-  Slot* s = static_cast<Slot*>(opaque);
-  InflightTable* t = s->table;
-  uint32_t head = s->head;
-  // Cannot fail: the ring holds more entries than the queue has heads.
-  rte_ring_mp_enqueue_elem(t->returned_, &head, sizeof(head));
-  t->Unref(1);
-}
-
-void InflightTable::Unref(uint32_t n) {
-  if (refs_.fetch_sub(n, std::memory_order_acq_rel) != n) return;
-  // The last reference: the owner has retired it and this was the last
-  // buffer. An lcore must not munmap; the control thread sweeps.
-  InflightTable* top = retired_tables.load(std::memory_order_relaxed);
-  do {
-    next_retired_ = top;
-  } while (!retired_tables.compare_exchange_weak(top, this, std::memory_order_release,
-                                                 std::memory_order_relaxed));
+  // Release: the owner that sees it done also sees the orphan reason, and
+  // nothing touches the buffer any more.
+  static_cast<Slot*>(opaque)->done.store(true, std::memory_order_release);
 }
 
 uint16_t InflightTable::Collect(Completion* out, uint16_t n, uint64_t now,
                                 ZcopyCounters& counters) {
-  uint32_t heads[64];
   uint16_t got = 0;
-  while (got < n) {
-    const unsigned want = std::min<unsigned>(n - got, 64);
-    const unsigned k = rte_ring_sc_dequeue_burst_elem(returned_, heads, sizeof(uint32_t), want,
-                                                      nullptr);
-    for (unsigned i = 0; i < k; ++i) {
-      Slot& s = slots_[heads[i]];
-      s.held = false;
-      const bool orphaned = s.orphan != kNotOrphaned;
-      if (orphaned) {
-        counters.CountCopy(static_cast<CopyReason>(s.orphan));
-      } else {
-        counters.packets.Add(1);
-        counters.bytes.Add(s.len);
-      }
-      out[got++] = {s.head, s.len, orphaned, now - s.since};
-      counters.held_cycles.Add(now - s.since);
+  // The heads lent are few (max_inflight, at most half the ring): looking
+  // at each costs less than any hand-off with a locked instruction would.
+  for (uint32_t i = 0; i < held_ && got < n;) {
+    Slot& s = slots_[lent_[i]];
+    if (!s.done.load(std::memory_order_acquire)) {
+      ++i;
+      continue;
     }
-    held_ -= k;
-    counters.completions.Add(k);
-    if (k < want) break;
+    s.held = false;
+    lent_[i] = lent_[--held_];
+    const bool orphaned = s.orphan != kNotOrphaned;
+    if (orphaned) {
+      counters.CountCopy(static_cast<CopyReason>(s.orphan));
+    } else {
+      counters.packets.Add(1);
+      counters.bytes.Add(s.len);
+    }
+    counters.held_cycles.Add(now - s.since);
+    out[got++] = {s.head, s.len, orphaned, now - s.since};
   }
+  counters.completions.Add(got);
   return got;
 }
 
+bool InflightTable::AllDone() const {
+  for (uint32_t i = 0; i < held_; ++i) {
+    if (!slots_[lent_[i]].done.load(std::memory_order_acquire)) return false;
+  }
+  return true;
+}
+
 void InflightTable::Retire(InflightTable* table) {
-  if (table->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete table;
+  if (table->AllDone()) {
+    delete table;
+    return;
+  }
+  std::lock_guard<std::mutex> lock(retired_mu);
+  RetiredTables().push_back(table);
 }
 
 void InflightTable::NoteOrphan(rte_mbuf_ext_shared_info* shinfo, CopyReason reason) {
@@ -119,15 +110,23 @@ void InflightTable::NoteOrphan(rte_mbuf_ext_shared_info* shinfo, CopyReason reas
 }
 
 size_t SweepRetiredInflightTables() {
-  InflightTable* t = retired_tables.exchange(nullptr, std::memory_order_acquire);
-  size_t freed = 0;
-  while (t != nullptr) {
-    InflightTable* next = t->next_retired_;
-    delete t;
-    ++freed;
-    t = next;
+  std::vector<InflightTable*> done;
+  {
+    std::lock_guard<std::mutex> lock(retired_mu);
+    std::vector<InflightTable*>& tables = RetiredTables();
+    for (size_t i = 0; i < tables.size();) {
+      if (tables[i]->AllDone()) {
+        done.push_back(tables[i]);
+        tables[i] = tables.back();
+        tables.pop_back();
+      } else {
+        ++i;
+      }
+    }
   }
-  return freed;
+  // Unmapping happens here, outside the lock.
+  for (InflightTable* t : done) delete t;
+  return done.size();
 }
 
 }  // namespace zcswitch

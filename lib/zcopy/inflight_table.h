@@ -4,22 +4,22 @@
 // A slot per descriptor head. Hold() marks a head lent and gives the
 // rte_mbuf_ext_shared_info that every external-buffer mbuf of that packet
 // shares; when the last of them is freed, on whatever thread, its free
-// callback hands the head back through a multi-producer ring. The vring's
-// owner (its lcore, or the control thread while the vring is stopped) takes
-// the returned heads with Collect() and writes them to the used ring: each
-// head comes back exactly once, and only after every mbuf into it is gone.
+// callback marks the slot done with one release store: no locked
+// instruction on the packet's way. The vring's owner (its lcore, or the
+// control thread while the vring is stopped) looks over the heads it lent
+// with Collect() and writes the done ones to the used ring: each head comes
+// back exactly once, and only after every mbuf into it is gone.
 //
 // The table keeps the guest memory its buffers point into alive
 // (`keepalive`). Retire() is the owner letting go, at a disconnect or when
-// the vring stops: heads returned after that are never written anywhere,
-// and the table, with the memory, is freed when its last buffer comes back.
-// That last free may happen on an lcore, which must not munmap; the table
-// then waits for the control thread's SweepRetiredInflightTables().
+// the vring stops: heads done after that are never written anywhere. A
+// retired table with heads still out waits for the control thread's
+// SweepRetiredInflightTables(), which frees it, and with it the memory,
+// once they are all done; so no lcore ever unmaps.
 #ifndef ZCSWITCH_LIB_ZCOPY_INFLIGHT_TABLE_H_
 #define ZCSWITCH_LIB_ZCOPY_INFLIGHT_TABLE_H_
 
 #include <rte_mbuf.h>
-#include <rte_ring.h>
 
 #include <atomic>
 #include <cstdint>
@@ -64,7 +64,7 @@ class InflightTable {
   uint16_t Collect(Completion* out, uint16_t n, uint64_t now, ZcopyCounters& counters);
 
   // The owner lets go: see the file comment. The table may be gone when
-  // this returns.
+  // this returns. Control thread (or a test's).
   static void Retire(InflightTable* table);
 
   // Records why an mbuf of `shinfo`'s packet is being copied instead of
@@ -85,30 +85,30 @@ class InflightTable {
     uint64_t since;  // TSC at Hold()
     uint32_t len;
     uint16_t head;
-    bool held;        // owner's view
+    bool held;        // owner's view: lent and not collected
     uint8_t orphan;   // a CopyReason, or kNotOrphaned; written by whoever copies
+    std::atomic<bool> done;  // the last mbuf is freed; set by the freeing thread
   };
 
   InflightTable(uint16_t queue_size, std::shared_ptr<const void> keepalive);
-  ~InflightTable();
+  ~InflightTable() = default;
   static void BufferFreed(void* addr, void* opaque);
-  void Unref(uint32_t n);
+  // Whether every head lent is done (read with acquire: after it, nothing
+  // touches the buffers).
+  bool AllDone() const;
 
   const uint16_t queue_size_;
   const std::shared_ptr<const void> keepalive_;
   std::unique_ptr<Slot[]> slots_;
-  rte_ring* returned_;  // heads, multi-producer, single-consumer
+  std::unique_ptr<uint16_t[]> lent_;  // the heads held, lent_[0, held_), in no order
   uint32_t held_ = 0;
-  // One for the owner until Retire(), one per head lent and not returned.
-  std::atomic<uint32_t> refs_{1};
-  InflightTable* next_retired_ = nullptr;
 
   friend size_t SweepRetiredInflightTables();
 };
 
-// Control thread, now and then: frees retired tables whose last buffer came
-// back on an lcore, unmapping their memory if nothing else holds it.
-// Returns how many were freed.
+// Control thread, now and then: frees retired tables whose last buffer is
+// back, unmapping their memory if nothing else holds it. Returns how many
+// were freed.
 size_t SweepRetiredInflightTables();
 
 }  // namespace zcswitch
