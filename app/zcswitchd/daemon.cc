@@ -18,6 +18,7 @@
 #include "lib/bridge/fdb_commands.h"
 #include "lib/bridge/fwd_commands.h"
 #include "lib/bridge/port_commands.h"
+#include "lib/bridge/zcopy_commands.h"
 #include "lib/base/status_macros.h"
 #include "lib/control/stats_commands.h"
 #include "lib/control/stats_delta.h"
@@ -139,6 +140,7 @@ absl::Status Daemon::Setup() {
     AddPortCommands(commands_, bridge_.get());
     AddVhostCommands(commands_, bridge_.get());
     AddFdbCommands(commands_, bridge_.get());
+    AddZcopyCommands(commands_, bridge_.get());
   }
   ZC_RETURN_IF_ERROR(bridge_->Start());
   for (const Port* port : bridge_->Ports()) {

@@ -1,5 +1,6 @@
 #include "drivers/vhost_user/vhost_user_port.h"
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -17,6 +18,7 @@
 #include "lib/base/status_macros.h"
 #include "lib/base/unix_listener.h"
 #include "lib/offload/soft_offload.h"
+#include "lib/switch/zcopy_xstats.h"
 
 namespace zcswitch {
 namespace {
@@ -48,17 +50,22 @@ VhostUserPort::VhostUserPort(const PortConfig& config, uint16_t tx_queues, MbufP
       client_(config.mode == VhostMode::kClient),
       zcopy_(zcopy),
       listen_fd_(listen_fd),
-      // Features are offered once per port: a port whose zero-copy is off at
-      // creation keeps IN_ORDER, and lends nothing until the guest reconnects.
+      // Features are offered once per port: a port made while zero-copy is
+      // off offers IN_ORDER for its life, and with a guest that takes it
+      // lends nothing, across reconnects, until the port is added again.
       device_(config.queues, this, zcopy == nullptr || !zcopy->enabled(), dma),
       live_(std::make_unique<std::atomic<LiveVring*>[]>(2 * config.queues)),
       counters_(std::make_unique<VringCounters[]>(2 * config.queues)),
       zcopy_counters_(std::make_unique<ZcopyCounters[]>(config.queues)),
+      can_lend_(std::make_unique<std::atomic<bool>[]>(config.queues)),
       rx_vring_locks_(std::make_unique<rte_spinlock_t[]>(config.queues)) {
   for (uint16_t i = 0; i < 2 * queue_pairs_; ++i) live_[i].store(nullptr);
   // EnqueueBurst copies every packet into the guest and frees it at once.
   set_zcopy_target(ZcopyTarget::kCopiesOut);
-  for (uint16_t q = 0; q < queue_pairs_; ++q) rte_spinlock_init(&rx_vring_locks_[q]);
+  for (uint16_t q = 0; q < queue_pairs_; ++q) {
+    rte_spinlock_init(&rx_vring_locks_[q]);
+    can_lend_[q].store(false);
+  }
 }
 
 absl::StatusOr<std::unique_ptr<VhostUserPort>> VhostUserPort::Create(const PortConfig& config,
@@ -123,6 +130,11 @@ void VhostUserPort::AppendXstats(std::vector<PortXstat>& out) const {
             {"drops", std::string(info.name), queue, value, "Packets a vring dropped, by reason."});
       }
     }
+  }
+  const uint64_t tsc_hz = rte_get_tsc_hz();
+  for (uint16_t q = 0; q < queue_pairs_; ++q) {
+    AppendZcopyXstats(zcopy_counters_[q], can_lend_[q].load(std::memory_order_relaxed), q, tsc_hz,
+                      out);
   }
 }
 
@@ -266,6 +278,7 @@ absl::Status VhostUserPort::StartVring(uint16_t index, const VringConfig& config
     live->inflight = InflightTable::Create(live->queue.size(), live->memory);
     live->iova_is_va = rte_eal_iova_mode() == RTE_IOVA_VA;
   }
+  if (index % 2 == 1) can_lend_[index / 2].store(live->inflight != nullptr);
   live->queue.DisableKicks();  // the data path polls
   live_[index].store(live.release(), std::memory_order_release);
   return absl::OkStatus();
@@ -274,6 +287,7 @@ absl::Status VhostUserPort::StartVring(uint16_t index, const VringConfig& config
 uint16_t VhostUserPort::StopVring(uint16_t index) {
   LiveVring* live = live_[index].exchange(nullptr, std::memory_order_acq_rel);
   if (live == nullptr) return 0;
+  if (index % 2 == 1) can_lend_[index / 2].store(false);
   // No lcore may still hold it once every lcore has been quiescent.
   quiescence_->Synchronize();
   // Lent buffers: wait a little for the NICs to finish with them (the

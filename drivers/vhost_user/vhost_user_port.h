@@ -112,6 +112,9 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   std::unique_ptr<std::atomic<LiveVring*>[]> live_;
   std::unique_ptr<VringCounters[]> counters_;
   std::unique_ptr<ZcopyCounters[]> zcopy_counters_;  // index = queue pair
+  // Whether the pair's guest transmit vring may lend (it runs, with an
+  // InflightTable): written by the control thread, read by xstats' readers.
+  std::unique_ptr<std::atomic<bool>[]> can_lend_;  // index = queue pair
   // Set while the connection is closing: heads still lent are not waited for.
   bool closing_ = false;
   std::unique_ptr<rte_spinlock_t[]> rx_vring_locks_;  // per queue pair, if shared_tx_

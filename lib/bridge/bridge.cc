@@ -15,6 +15,7 @@
 #include "lib/base/status_macros.h"
 #include "lib/control/port_spec.h"
 #include "lib/offload/soft_offload.h"
+#include "lib/switch/zcopy_xstats.h"
 #include "lib/zcopy/inflight_table.h"
 
 namespace zcswitch {
@@ -446,6 +447,8 @@ SwitchSnapshot Bridge::Snapshot(SnapshotDepth depth) const {
     for (uint16_t q = 0; q < port.rx_queues(); ++q) p.rx_queues.push_back(port.stats().RxQueue(q));
     for (uint16_t q = 0; q < port.tx_queues(); ++q) p.tx_queues.push_back(port.stats().TxQueue(q));
     port.AppendXstats(p.xstats);
+    AppendReapXstats(port, p.xstats);
+    p.zcopy_target = port.zcopy_target();
     if (full) {
       port.AppendDeviceXstats(p.device_xstats);
       p.info = PortInfo{port.Describe(), VlanText(VlanOf(e.config)),

@@ -37,10 +37,19 @@ absl::StatusOr<CommandReply> CommandTable::Run(absl::Span<const std::string> arg
   if (args.ok()) return best->handler(*args);
   // A name that names nothing is answer enough; anything else shows how.
   if (args.status().code() != absl::StatusCode::kInvalidArgument) return args.status();
-  const CommandInfo& i = best->info;
-  return absl::InvalidArgumentError(absl::StrCat(args.status().message(), "; usage: ",
-                                                 absl::StrJoin(i.words, " "),
-                                                 i.usage.empty() ? "" : " ", i.usage));
+  // Commands that go on from these words (`set zcopy` and `set zcopy
+  // max_inflight`) are other ways the words could have gone on.
+  std::string usage = Syntax(best->info);
+  for (const Command& c : commands_) {
+    if (&c != best && c.StartsWith(best->info.words)) {
+      absl::StrAppend(&usage, "\n   or: ", Syntax(c.info));
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(args.status().message(), "; usage: ", usage));
+}
+
+std::string CommandTable::Syntax(const CommandInfo& i) {
+  return absl::StrCat(absl::StrJoin(i.words, " "), i.usage.empty() ? "" : " ", i.usage);
 }
 
 bool CommandTable::Command::StartsWith(absl::Span<const std::string> prefix) const {
@@ -52,10 +61,7 @@ std::string CommandTable::Help(absl::Span<const std::string> prefix) const {
   std::string out;
   for (const Command& c : commands_) {
     if (!c.StartsWith(prefix)) continue;
-    const CommandInfo& i = c.info;
-    const std::string syntax =
-        absl::StrCat(absl::StrJoin(i.words, " "), i.usage.empty() ? "" : " ", i.usage);
-    absl::StrAppend(&out, absl::StrFormat("  %-32s %s\n", syntax, i.help));
+    absl::StrAppend(&out, absl::StrFormat("  %-32s %s\n", Syntax(c.info), c.info.help));
   }
   return out;
 }

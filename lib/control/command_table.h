@@ -6,8 +6,9 @@
 //
 // Run() picks the command with the longest matching word prefix, parses the
 // words that follow with its ArgList and gives the handler their values; a
-// word the ArgList refuses is answered with the problem and the usage, and
-// the handler never runs. Handlers run on the control thread. HelpReply() is
+// word the ArgList refuses is answered with the problem and the usage (and
+// that of the commands going on from the same words), and the handler never
+// runs. Handlers run on the control thread. HelpReply() is
 // what clients learn the commands from (help text, completion).
 #ifndef ZCSWITCH_LIB_CONTROL_COMMAND_TABLE_H_
 #define ZCSWITCH_LIB_CONTROL_COMMAND_TABLE_H_
@@ -57,6 +58,9 @@ class CommandTable {
   CommandReply HelpReply(absl::Span<const std::string> prefix = {}) const;
 
  private:
+  // "fdb add MAC [vlan N] PORT".
+  static std::string Syntax(const CommandInfo& info);
+
   struct Command {
     bool StartsWith(absl::Span<const std::string> prefix) const;
 

@@ -213,19 +213,13 @@ absl::Status ParseZcopy(const ConfigReader& r, const YAML::Node& node, ZcopyConf
   if (node["enabled"]) {
     ZC_ASSIGN_OR_RETURN(z.enabled, r.Bool(node["enabled"], "zcopy.enabled"));
   }
-  struct Field {
-    const char* key;
-    uint32_t* value;
-    uint64_t min, max;
-  };
-  for (const Field& f :
-       {Field{"copy_threshold", &z.copy_threshold, 0, 65535},
-        Field{"max_inflight", &z.max_inflight, 1, 32768}, Field{"reap_us", &z.reap_us, 1, 1000000},
-        Field{"header_bytes", &z.header_bytes, 64, 512}}) {
-    if (!node[f.key]) continue;
+  // The ranges `set zcopy` takes too.
+  for (const ZcopyKnob& k : kZcopyKnobs) {
+    const std::string key(k.name);
+    if (!node[key]) continue;
     uint64_t v;
-    ZC_ASSIGN_OR_RETURN(v, r.Uint(node[f.key], ConfigReader::Join("zcopy", f.key), f.min, f.max));
-    *f.value = static_cast<uint32_t>(v);
+    ZC_ASSIGN_OR_RETURN(v, r.Uint(node[key], ConfigReader::Join("zcopy", key), k.min, k.max));
+    z.*k.field = static_cast<uint32_t>(v);
   }
   return absl::OkStatus();
 }

@@ -32,6 +32,7 @@ void SubtractQueues(std::vector<PortCounters>& now, const std::vector<PortCounte
 
 void SubtractXstats(std::vector<PortXstat>& now, const std::vector<PortXstat>& base) {
   for (PortXstat& x : now) {
+    if (x.kind == XstatKind::kGauge) continue;  // a level, not a count since
     for (const PortXstat& b : base) {
       if (b.name == x.name && b.reason == x.reason && b.queue == x.queue) {
         x.value = x.value >= b.value ? x.value - b.value : x.value;

@@ -4,7 +4,8 @@
 // time between them.
 //
 // Ports are matched by name, lcores by id, queues by position, xstats by
-// name, reason and queue. What the baseline lacks counts from zero; a port
+// name, reason and queue; a gauge xstat is a level and is left as it is.
+// What the baseline lacks counts from zero; a port
 // whose counters went backwards (a new port under an old name) ignores its
 // stale baseline.
 #ifndef ZCSWITCH_LIB_CONTROL_STATS_DELTA_H_

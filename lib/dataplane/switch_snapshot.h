@@ -18,6 +18,7 @@
 
 #include "lib/dataplane/lcore_stats.h"
 #include "lib/switch/fdb.h"
+#include "lib/switch/port.h"
 #include "lib/switch/port_stats.h"
 
 namespace zcswitch {
@@ -40,7 +41,8 @@ struct PortSnapshot {
   PortCounters counters;
   std::vector<PortCounters> rx_queues;  // index = RX queue
   std::vector<PortCounters> tx_queues;  // index = TX queue
-  std::vector<PortXstat> xstats;        // Port::AppendXstats
+  std::vector<PortXstat> xstats;        // Port::AppendXstats, and zero-copy's reaps
+  ZcopyTarget zcopy_target = ZcopyTarget::kCopy;  // Port::zcopy_target()
   // kFull only.
   std::vector<PortXstat> device_xstats;  // Port::AppendDeviceXstats
   std::optional<PortInfo> info;

@@ -31,30 +31,50 @@ void AddSample(MetricFamily& family, std::vector<ClientMetric::Label> labels, do
   family.metric.push_back(std::move(m));
 }
 
-// A port type's xstats (Port::AppendXstats) as counters named after the
-// type ("vhost-user" gives zcswitch_vhost_NAME_total), labelled by port and
-// queue, and by reason where the xstat has one; the port type says what each
+// A port type's xstats (Port::AppendXstats): by default counters named
+// after the type ("vhost-user" gives zcswitch_vhost_NAME_total), labelled by
+// port and queue, and by reason where the xstat has one; an xstat may name
+// a family of its own instead, shared by port types, and sum its queues
+// into one sample per port (and reason). The port type says what each
 // counts.
 std::string XstatHelp(const PortXstat& x) {
   if (!x.help.empty()) return std::string(x.help);
   return absl::StrCat("The port type's ", x.name, " counter.");
 }
 
+std::string XstatFamilyName(const PortSnapshot& p, const PortXstat& x) {
+  if (!x.metric.empty()) return std::string(x.metric);
+  const std::string kind = p.type.substr(0, p.type.find('-'));
+  return absl::StrCat("zcswitch_", kind, "_", x.name, x.kind == XstatKind::kGauge ? "" : "_total");
+}
+
 void AddXstatFamilies(const SwitchSnapshot& snapshot, std::vector<MetricFamily>& families) {
   const size_t first = families.size();
   for (const PortSnapshot& p : snapshot.ports) {
-    const std::string kind = p.type.substr(0, p.type.find('-'));
     for (const PortXstat& x : p.xstats) {
-      const std::string name = absl::StrCat("zcswitch_", kind, "_", x.name, "_total");
+      const std::string name = XstatFamilyName(p, x);
       auto family = std::find_if(families.begin() + first, families.end(),
                                  [&](const MetricFamily& f) { return f.name == name; });
       if (family == families.end()) {
-        families.push_back(Family(name, XstatHelp(x), MetricType::Counter));
+        families.push_back(Family(name, XstatHelp(x),
+                                  x.kind == XstatKind::kGauge ? MetricType::Gauge
+                                                              : MetricType::Counter));
         family = families.end() - 1;
       }
-      std::vector<ClientMetric::Label> labels{{"port", p.name}, {"queue", x.queue}};
+      std::vector<ClientMetric::Label> labels{{"port", p.name}};
+      if (!x.per_port) labels.push_back({"queue", x.queue});
       if (!x.reason.empty()) labels.push_back({"reason", x.reason});
-      AddSample(*family, std::move(labels), x.value);
+      if (x.per_port) {
+        // The port's other queues add to the sample the first one made.
+        auto sample = std::find_if(family->metric.begin(), family->metric.end(),
+                                   [&](const ClientMetric& m) { return m.label == labels; });
+        if (sample != family->metric.end()) {
+          (family->type == MetricType::Counter ? sample->counter.value : sample->gauge.value) +=
+              static_cast<double>(x.value);
+          continue;
+        }
+      }
+      AddSample(*family, std::move(labels), static_cast<double>(x.value));
     }
   }
 }

@@ -50,6 +50,12 @@ struct PortCounters {
   friend bool operator==(const PortCounters&, const PortCounters&) = default;
 };
 
+// How an xstat's value reads over time.
+enum class XstatKind : uint8_t {
+  kCounter,  // only grows: `clear` subtracts a baseline; a Prometheus counter
+  kGauge,    // a level (held now, the most held): shown as it is, never cleared
+};
+
 // One counter a port type keeps beyond these (Port::AppendXstats), in the
 // spirit of DPDK's xstats: a name, an optional reason subdividing it, and the
 // queue it belongs to as the switch sees it: "rx0" is what the switch
@@ -62,6 +68,15 @@ struct PortXstat {
   // What `name` counts, the same for all its reasons and queues (metrics'
   // HELP); a literal, or empty when the port type has none.
   absl::string_view help;
+  XstatKind kind = XstatKind::kCounter;
+  // Its /metrics family, a literal: empty for the port type's own,
+  // zcswitch_<type>_<name>_total (no _total for a gauge) labelled by port,
+  // queue and reason; otherwise a family every port type may add to (zero-
+  // copy's, lib/switch/zcopy_xstats.h).
+  absl::string_view metric = {};
+  // In that family, summed over the port's queues: labelled by port and
+  // reason only.
+  bool per_port = false;
   friend bool operator==(const PortXstat&, const PortXstat&) = default;
 };
 

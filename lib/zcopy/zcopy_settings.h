@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "absl/strings/string_view.h"
+
 namespace zcswitch {
 
 class ZcopySettings {
@@ -50,6 +52,27 @@ class ZcopySettings {
   std::atomic<uint32_t> max_inflight_{64};
   std::atomic<uint32_t> reap_us_{50};
   std::atomic<uint32_t> header_bytes_{128};
+};
+
+// The numeric knobs: their `zcopy:` keys and `set zcopy` words, the values
+// each may take (one list for the configuration and the CLI), and their help.
+struct ZcopyKnob {
+  absl::string_view name;
+  uint32_t ZcopySettings::Values::*field;
+  uint32_t min;
+  uint32_t max;
+  absl::string_view help;
+};
+
+inline constexpr ZcopyKnob kZcopyKnobs[] = {
+    {"copy_threshold", &ZcopySettings::Values::copy_threshold, 0, 65535,
+     "copy guest packets of at most N bytes rather than lend them"},
+    {"max_inflight", &ZcopySettings::Values::max_inflight, 1, 32768,
+     "lend at most N buffers per guest queue (and at most half its ring)"},
+    {"reap_us", &ZcopySettings::Values::reap_us, 1, 1000000,
+     "reap a NIC TX queue whose lent buffers have waited N microseconds"},
+    {"header_bytes", &ZcopySettings::Values::header_bytes, 64, 512,
+     "copy at least N bytes of each lent packet into a host mbuf"},
 };
 
 }  // namespace zcswitch

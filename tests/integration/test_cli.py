@@ -12,6 +12,7 @@ import subprocess
 import termios
 import time
 import unittest
+import urllib.request
 
 from zctest import BIN, ZCSWITCHD, DaemonTestCase, pcaptool
 
@@ -327,6 +328,99 @@ class OneShotTest(CliTestCase):
         self.assertIn("no front-end", text)
         self.refused("port sink is not a vhost-user port", "show", "vhost", "sink")
 
+    ZCOPY_REASONS = ("disabled", "small", "inflight_full", "not_prompt", "flood", "no_reap")
+
+    def check_show_zcopy(self):
+        text, data = self.ok("show", "zcopy")
+        self.assertEqual(data["settings"], {"enabled": True, "copy_threshold": 256,
+                                            "max_inflight": 64, "reap_us": 50,
+                                            "header_bytes": 128})
+        self.assertTrue(text.startswith(
+            "zero-copy on: copy_threshold 256, max_inflight 64, reap_us 50, header_bytes 128\n"),
+            text)
+        ports = {p["name"]: p for p in data["ports"]}
+        self.assertEqual(list(ports), ["stream", "once", "sink", "vm"])
+        # net_pcap and net_null free what they take; a guest holds it.
+        self.assertEqual({n: p["target"] for n, p in ports.items()},
+                         {"stream": "reference", "once": "reference", "sink": "reference",
+                          "vm": "copy_not_prompt"})
+        self.assertIn("port sink (ethdev): target reference\n", text)
+        self.assertIn("port vm (vhost-user): target copy: not prompt\n", text)
+        # The guest's transmit vring of pair 0; no front-end, so it lends nothing.
+        (q,) = ports["vm"]["queues"]
+        self.assertEqual((q["queue"], q["can_lend"], q["packets"], q["inflight"]),
+                         ("rx0", False, 0, 0))
+        self.assertEqual(set(q["copied"]), set(self.ZCOPY_REASONS))
+        self.assertRegex(text, r"\n  rx0\s+no\s+0\s+0\s+0\s+0\s+0\s+0\s+0\.0\n")
+        self.assertEqual(ports["sink"]["queues"], [])
+        text, data = self.ok("show", "zcopy", "vm")
+        self.assertEqual([p["name"] for p in data["ports"]], ["vm"])
+        self.assertNotIn("sink", text)
+        self.refused("no port named \"nope\"", "show", "zcopy", "nope")
+        # The same counters in xstats, and in /metrics under zero-copy's own
+        # families: counters per port (and reason), gauges per queue.
+        xstats = self.ok("show", "port", "xstats", "vm")[1]["xstats"]
+        self.assertIn({"name": "zcopy_copied", "reason": "small", "queue": "rx0", "value": 0},
+                      xstats)
+        self.assertIn({"name": "zcopy_inflight", "reason": "", "queue": "rx0", "value": 0},
+                      xstats)
+        metrics = self.d.scrape()
+        for name, labels in (
+                ("zcswitch_zcopy_packets_total", {"port": "vm"}),
+                ("zcswitch_zcopy_bytes_total", {"port": "vm"}),
+                ("zcswitch_zcopy_inflight", {"port": "vm", "queue": "rx0"}),
+                *(("zcswitch_zcopy_copied_packets_total", {"port": "vm", "reason": r})
+                  for r in self.ZCOPY_REASONS)):
+            self.assertEqual(metrics.get((name, frozenset(labels.items()))), 0, (name, labels))
+        families = {}
+        for (name, labels) in metrics:
+            if name.startswith("zcswitch_zcopy_"):
+                families.setdefault(name, set()).add(frozenset(k for k, _ in labels))
+        for name, keys in (("zcswitch_zcopy_packets_total", {"port"}),
+                           ("zcswitch_zcopy_bytes_total", {"port"}),
+                           ("zcswitch_zcopy_copied_packets_total", {"port", "reason"}),
+                           ("zcswitch_zcopy_inflight", {"port", "queue"})):
+            self.assertEqual(families.get(name), {frozenset(keys)}, name)
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.d.metrics_port}/metrics",
+                                    timeout=5) as r:
+            raw = r.read().decode()
+        self.assertIn("# TYPE zcswitch_zcopy_inflight gauge", raw)
+        self.assertIn("# TYPE zcswitch_zcopy_copied_packets_total counter", raw)
+        self.assertIn("# HELP zcswitch_zcopy_packets_total Guest packets", raw)
+        self.assertNotIn("zcswitch_vhost_zcopy", raw)
+
+    def check_set_zcopy(self):
+        r = self.cli("set", "zcopy", "off")
+        self.assertEqual((r.returncode, r.stdout), (0, "zero-copy off\n"), r.stderr)
+        text, data = self.ok("show", "zcopy")
+        self.assertFalse(data["settings"]["enabled"])
+        self.assertTrue(text.startswith("zero-copy off: "), text)
+        r = self.cli("--json", "set", "zcopy", "on")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["in_order_ports"], [])
+        self.assertTrue(self.ok("show", "zcopy")[1]["settings"]["enabled"])
+        # A bad one: usage (every way `set zcopy` goes on), exit 1, nothing changed.
+        err = self.refused("unknown state \"maybe\"", "set", "zcopy", "maybe")
+        self.assertIn("usage: set zcopy on|off", err)
+        self.assertIn("or: set zcopy max_inflight N", err)
+        self.refused("usage: set zcopy on|off", "set", "zcopy")
+        self.assertTrue(self.ok("show", "zcopy")[1]["settings"]["enabled"])
+
+    def check_set_zcopy_setting(self, name, low, high, was):
+        r = self.cli("set", "zcopy", name, str(high))
+        self.assertEqual((r.returncode, r.stdout),
+                         (0, f"zero-copy {name} {high} (was {was})\n"), r.stderr)
+        text, data = self.ok("show", "zcopy")
+        self.assertEqual(data["settings"][name], high)
+        self.assertIn(f"{name} {high}", text.splitlines()[0])
+        for bad in ([str(high + 1)] + ([str(low - 1)] if low > 0 else []) + ["many", "-1"]):
+            self.refused(f"N needs a number from {low} to {high}; usage: set zcopy {name} N",
+                         "set", "zcopy", name, bad)
+        self.refused(f"usage: set zcopy {name} N", "set", "zcopy", name)
+        self.assertEqual(self.ok("show", "zcopy")[1]["settings"][name], high)
+        self.assertEqual(json.loads(self.cli("--json", "set", "zcopy", name, str(was)).stdout)[name],
+                         was)
+
     def check_show_fdb(self):
         # Learning is asynchronous: after an `fdb flush` the stream's source
         # comes back within milliseconds.
@@ -393,6 +487,15 @@ class OneShotTest(CliTestCase):
         "fdb add": check_fdb_add,
         "fdb del": check_fdb_del,
         "fdb flush": check_fdb_flush,
+        "show zcopy": check_show_zcopy,
+        "set zcopy": check_set_zcopy,
+        "set zcopy copy_threshold":
+            lambda self: self.check_set_zcopy_setting("copy_threshold", 0, 65535, 256),
+        "set zcopy max_inflight":
+            lambda self: self.check_set_zcopy_setting("max_inflight", 1, 32768, 64),
+        "set zcopy reap_us": lambda self: self.check_set_zcopy_setting("reap_us", 1, 1000000, 50),
+        "set zcopy header_bytes":
+            lambda self: self.check_set_zcopy_setting("header_bytes", 64, 512, 128),
         "shutdown": None,  # test_shutdown
     }
 

@@ -117,6 +117,30 @@ TEST(CommandTableTest, HelpReplyListsEveryCommandForClients) {
                  "choices": ["a", "b"]}]}]})"));
 }
 
+// Words that are both a command and the start of longer ones (`set zcopy`,
+// `set zcopy reap_us`): a refusal shows every way they go on.
+TEST(CommandTableTest, RefusalShowsTheCommandsThatGoOnFromTheSameWords) {
+  std::vector<std::string> log;
+  CommandTable t;
+  t.Add("set zcopy", ArgList().Required("STATE", ChoiceArg("state", {"on", "off"})), "on/off",
+        Recorder("onoff", log));
+  t.Add("set zcopy reap_us", ArgList().Required("N", UintArg("N", 1, 9)), "reap",
+        Recorder("reap", log));
+  t.Add("set fwd", ArgList().Required("MODE", WordArg("MODE")), "fwd", Recorder("fwd", log));
+  absl::StatusOr<CommandReply> r = t.Run(Words({"set", "zcopy", "maybe"}));
+  EXPECT_EQ(std::string(r.status().message()),
+            "unknown state \"maybe\" (expected on or off); usage: set zcopy on|off\n"
+            "   or: set zcopy reap_us N");
+  // The longer command's own refusal is its own.
+  r = t.Run(Words({"set", "zcopy", "reap_us", "10"}));
+  EXPECT_EQ(r.status().message(),
+            "N needs a number from 1 to 9; usage: set zcopy reap_us N");
+  EXPECT_TRUE(log.empty());
+  ASSERT_TRUE(t.Run(Words({"set", "zcopy", "reap_us", "3"})).ok());
+  ASSERT_TRUE(t.Run(Words({"set", "zcopy", "on"})).ok());
+  EXPECT_THAT(log, ElementsAre("reap", "onoff"));
+}
+
 // The handler never sees words its arguments refuse: the refusal names the
 // problem and gives the usage.
 TEST(CommandTableTest, RefusedArgumentsGetTheUsageAndNoHandler) {

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/control/stats_delta.h"
+#include "lib/switch/zcopy_xstats.h"
 
 namespace zcswitch {
 namespace {
@@ -100,6 +101,20 @@ TEST(StatsDeltaTest, ClearedPortShowsOnlyWhatCameAfter) {
   EXPECT_EQ(p.counters.drops(DropReason::kTxFull), 0u);
   EXPECT_EQ(p.rx_queues[0].rx_packets, 150u);
   EXPECT_EQ(p.xstats[0].value, 25u - 10u);
+}
+
+// A gauge (buffers in flight) is a level: clearing leaves it as it is.
+TEST(StatsDeltaTest, ClearLeavesGaugeXstatsAlone) {
+  SwitchSnapshot before = Snap(0, 100, 0, 0);
+  SwitchSnapshot now = Snap(1000, 300, 0, 0);
+  before.ports[0].xstats.push_back(MakeZcopyXstat(ZcopyXstat::kInflight, "rx0", 5));
+  before.ports[0].xstats.push_back(MakeZcopyXstat(ZcopyXstat::kPackets, "rx0", 50));
+  now.ports[0].xstats.push_back(MakeZcopyXstat(ZcopyXstat::kInflight, "rx0", 8));
+  now.ports[0].xstats.push_back(MakeZcopyXstat(ZcopyXstat::kPackets, "rx0", 80));
+  const SwitchSnapshot d = Subtract(now, before);
+  EXPECT_EQ(d.ports[0].xstats[0].value, 20u);  // kicks: 30 - 10
+  EXPECT_EQ(d.ports[0].xstats[1].value, 8u);
+  EXPECT_EQ(d.ports[0].xstats[2].value, 30u);
 }
 
 TEST(StatsDeltaTest, ClearingOnePortLeavesTheOthers) {

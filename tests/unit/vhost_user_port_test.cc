@@ -1,7 +1,7 @@
 // A vhost-user port's xstats come from one list, ZCSWITCH_VRING_COUNTERS:
 // every counter in it is shown under its name, on the vrings its kind says,
 // the names scripts and tests rely on stay as they are, and README.md lists
-// them. No front-end connects, so the port needs neither EAL nor mempools.
+// them; zero-copy's (ZCSWITCH_ZCOPY_XSTATS) are on every guest transmit vring. No front-end connects, so the port needs neither EAL nor mempools.
 #include "drivers/vhost_user/vhost_user_port.h"
 
 #include <unistd.h>
@@ -15,11 +15,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/base/x_list.h"
+#include "lib/switch/zcopy_xstats.h"
 
 namespace zcswitch {
 namespace {
@@ -50,12 +52,17 @@ std::vector<PortXstat> XstatsOfAnIdlePort() {
   return xstats;
 }
 
-// (name, reason) of the xstats on `queue`, bad descriptors left out.
+bool IsZcopy(const PortXstat& x) { return absl::StartsWith(x.name, "zcopy_"); }
+
+// (name, reason) of the xstats on `queue`, bad descriptors and zero-copy's
+// left out.
 std::vector<std::pair<std::string, std::string>> CountersOn(const std::vector<PortXstat>& xstats,
                                                             absl::string_view queue) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const PortXstat& x : xstats) {
-    if (x.queue == queue && x.name != "bad_descriptors") out.push_back({x.name, x.reason});
+    if (x.queue == queue && x.name != "bad_descriptors" && !IsZcopy(x)) {
+      out.push_back({x.name, x.reason});
+    }
   }
   return out;
 }
@@ -98,6 +105,39 @@ TEST(VhostUserPortTest, XstatNamesAreThoseScriptsRelyOn) {
   EXPECT_EQ(bad_descriptors, 4 * kNumChainErrors);
 }
 
+// Zero-copy's counters are on the guest's transmit vrings (the switch's RX
+// queues) only, in the order and under the names of ZCSWITCH_ZCOPY_XSTATS,
+// copies by every reason; an idle port can lend nothing.
+TEST(VhostUserPortTest, ZcopyXstatsAreOnEveryRxQueue) {
+  std::vector<std::pair<std::string, std::string>> expected;
+  for (const ZcopyXstatInfo& info : kZcopyXstats) {
+    if (info.name == "zcopy_reaps") continue;  // a reaped port's TX queues'
+    if (info.name == "zcopy_copied") {
+      for (absl::string_view reason : kCopyReasonNames) {
+        expected.push_back({std::string(info.name), std::string(reason)});
+      }
+    } else {
+      expected.push_back({std::string(info.name), ""});
+    }
+  }
+  const std::vector<PortXstat> xstats = XstatsOfAnIdlePort();
+  for (absl::string_view queue : {"rx0", "rx1", "tx0", "tx1"}) {
+    std::vector<std::pair<std::string, std::string>> zcopy;
+    for (const PortXstat& x : xstats) {
+      if (x.queue != queue || !IsZcopy(x)) continue;
+      zcopy.push_back({x.name, x.reason});
+      EXPECT_EQ(x.value, 0u) << x.name;
+      EXPECT_FALSE(x.metric.empty()) << x.name;
+      EXPECT_FALSE(x.help.empty()) << x.name;
+    }
+    if (absl::StartsWith(queue, "rx")) {
+      EXPECT_THAT(zcopy, ElementsAreArray(expected)) << queue;
+    } else {
+      EXPECT_THAT(zcopy, ::testing::IsEmpty()) << queue;
+    }
+  }
+}
+
 TEST(VhostUserPortTest, ReadmeNamesEveryCounter) {
   std::ifstream file(ZCSWITCH_SOURCE_DIR "/README.md");
   ASSERT_TRUE(file.is_open());
@@ -105,6 +145,13 @@ TEST(VhostUserPortTest, ReadmeNamesEveryCounter) {
                            std::istreambuf_iterator<char>());
   for (absl::string_view name : kCounterNames) {
     EXPECT_THAT(readme, HasSubstr(absl::StrCat("`", name, "`"))) << name;
+  }
+  for (const ZcopyXstatInfo& info : kZcopyXstats) {
+    EXPECT_THAT(readme, HasSubstr(absl::StrCat("`", info.name, "`"))) << info.name;
+    EXPECT_THAT(readme, HasSubstr(absl::StrCat("`", info.metric, "`"))) << info.metric;
+  }
+  for (absl::string_view reason : kCopyReasonNames) {
+    EXPECT_THAT(readme, HasSubstr(absl::StrCat("`", reason, "`"))) << reason;
   }
 }
 
