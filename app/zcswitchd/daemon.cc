@@ -201,7 +201,7 @@ void Daemon::Serve() {
       next_stats += period;
       SwitchSnapshot now = Snapshot();
       Print(FormatPortStats(now, PortRates(now, last)) + FormatLcoreStats(Subtract(now, last)) +
-            FdbText() + "\n");
+            FormatZcopyActivity(now, last) + FdbText() + "\n");
       last = std::move(now);
     }
   }

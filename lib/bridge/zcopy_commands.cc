@@ -172,6 +172,53 @@ CommandReply ZcopyReply(const ZcopySettings::Values& settings, const SwitchSnaps
   return CommandReply{{{"settings", SettingsJson(settings)}, {"ports", ports}}, std::move(text)};
 }
 
+namespace {
+
+// A port's zero-copy counts summed over its queues: packets lent, copies
+// by reason.
+struct LendTotals {
+  uint64_t lent = 0;
+  std::array<uint64_t, kNumCopyReasons> copied{};
+};
+
+LendTotals TotalsOf(const PortView& v) {
+  LendTotals t;
+  for (const QueueView& q : v.queues) {
+    t.lent += q[ZcopyXstat::kPackets];
+    for (size_t r = 0; r < kNumCopyReasons; ++r) t.copied[r] += q.copied[r];
+  }
+  return t;
+}
+
+}  // namespace
+
+std::string FormatZcopyActivity(const SwitchSnapshot& now, const SwitchSnapshot& before) {
+  std::string out;
+  for (const PortSnapshot& p : now.ports) {
+    const PortView v = ViewOf(p);
+    if (v.queues.empty()) continue;
+    LendTotals t = TotalsOf(v);
+    for (const PortSnapshot& b : before.ports) {
+      if (b.name != p.name || b.serial != p.serial) continue;
+      const LendTotals earlier = TotalsOf(ViewOf(b));
+      t.lent -= earlier.lent;
+      for (size_t r = 0; r < kNumCopyReasons; ++r) t.copied[r] -= earlier.copied[r];
+    }
+    uint64_t copied = 0;
+    std::string reasons;
+    for (size_t r = 0; r < kNumCopyReasons; ++r) {
+      copied += t.copied[r];
+      if (t.copied[r] != 0) {
+        absl::StrAppend(&reasons, " ", kCopyReasonNames[r], "=", t.copied[r]);
+      }
+    }
+    if (t.lent == 0 && copied == 0) continue;
+    absl::StrAppend(&out, absl::StrFormat("  %-12s lent %12d  copied %12d%s%s\n", p.name, t.lent,
+                                          copied, reasons.empty() ? "" : ":", reasons));
+  }
+  return out.empty() ? out : "zero-copy (guest packets sent by reference, or copied and why):\n" + out;
+}
+
 std::vector<std::string> PortsNotLending(const SwitchSnapshot& snapshot) {
   std::vector<std::string> names;
   for (const PortSnapshot& p : snapshot.ports) {

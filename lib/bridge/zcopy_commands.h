@@ -40,6 +40,11 @@ void AddZcopyCommands(CommandTable& table, ZcopySettings* settings,
 // `show zcopy`'s reply for the ports of `snapshot`.
 CommandReply ZcopyReply(const ZcopySettings::Values& settings, const SwitchSnapshot& snapshot);
 
+// What the guests lent and copied between `before` and `now` (of the same
+// ports), a line per port that did either, for the daemon's periodic
+// report; empty when none did.
+std::string FormatZcopyActivity(const SwitchSnapshot& now, const SwitchSnapshot& before);
+
 // The ports of `snapshot` whose guest is connected and took IN_ORDER, so
 // that they lend nothing whatever the settings say: they offered it because
 // zero-copy was off when they were added.

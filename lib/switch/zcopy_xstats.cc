@@ -62,6 +62,8 @@ absl::string_view ZcopyTargetText(ZcopyTarget target) {
       return "copy: not prompt";
     case ZcopyTarget::kCopyNoReap:
       return "copy: no reap";
+    case ZcopyTarget::kCopiesOut:
+      return "copied out: not prompt, taken as it is and copied into the guest";
     case ZcopyTarget::kReference:
       return "reference";
     case ZcopyTarget::kReaped:
@@ -76,6 +78,8 @@ absl::string_view ZcopyTargetName(ZcopyTarget target) {
       return "copy_not_prompt";
     case ZcopyTarget::kCopyNoReap:
       return "copy_no_reap";
+    case ZcopyTarget::kCopiesOut:
+      return "copied_out";
     case ZcopyTarget::kReference:
       return "reference";
     case ZcopyTarget::kReaped:

@@ -343,9 +343,10 @@ class OneShotTest(CliTestCase):
         # net_pcap and net_null free what they take; a guest holds it.
         self.assertEqual({n: p["target"] for n, p in ports.items()},
                          {"stream": "reference", "once": "reference", "sink": "reference",
-                          "vm": "copy_not_prompt"})
+                          "vm": "copied_out"})
         self.assertIn("port sink (ethdev): target reference\n", text)
-        self.assertIn("port vm (vhost-user): target copy: not prompt\n", text)
+        self.assertIn("port vm (vhost-user): target copied out: not prompt, taken as it is and "
+                      "copied into the guest\n", text)
         # The guest's transmit vring of pair 0; no front-end, so it lends nothing.
         (q,) = ports["vm"]["queues"]
         self.assertEqual((q["queue"], q["can_lend"], q["packets"], q["inflight"]),

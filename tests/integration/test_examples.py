@@ -71,8 +71,8 @@ class ExamplesTest(DaemonTestCase):
     def test_demo(self):
         # The demo's config on its own, without run-demo.sh's guests: the
         # client-mode guest ports wait, the uplink's replay is learned and
-        # goes nowhere (no guest is up to flood it to, and never back out of
-        # the uplink).
+        # flooded to the NIC alone (no guest is up, and never back out of the
+        # uplink).
         os.makedirs(f"{self.workdir}/build/demo")
         pcaptool("gen", f"{self.workdir}/build/demo/in.pcap", 1000, "64,128,512,1518")
         d = self.start(os.path.join(CONFIG_DIR, "demo.yaml"))
@@ -80,15 +80,18 @@ class ExamplesTest(DaemonTestCase):
         d.wait_metric("zcswitch_port_rx_packets_total", 1000, port="uplink")
         self.assertEqual(d.control("show", "fwd")["data"]["mode"], "l2switch")
         reply = self.wait_fdb(d, {(UPLINK_HOST_MAC, 0, "uplink", "learned")})
-        self.assertEqual(len(reply["data"]["entries"]), 1, reply["text"])
+        # Besides, the demo's static gateway entry.
+        self.assertEqual(len(reply["data"]["entries"]), 2, reply["text"])
         self.assertEqual(d.stop(), 0, d.stderr())
         self.assertEqual(pcap_frames(f"{self.workdir}/build/demo/out.pcap"), [])
         stats = final_port_stats(d.stdout())
         self.assertEqual(stats["uplink"]["rx-packets"], 1000)
-        for port in ("guest_a", "guest_b", "uplink"):
+        for port in ("guest_a", "guest_b", "guest_c", "uplink"):
             self.assertEqual(stats[port]["tx-packets"], 0, port)
-        # Flooded to both guest ports, whose links are down.
-        self.assertIn("guest_a link_down=1000  guest_b link_down=1000", d.stdout())
+        # Flooded to the NIC, and to the guest ports, whose links are down.
+        self.assertEqual(stats["nic"]["tx-packets"], 1000)
+        self.assertIn("guest_a link_down=1000  guest_b link_down=1000  guest_c link_down=1000",
+                      d.stdout())
         self.assertIn((UPLINK_HOST_MAC, 0, "uplink", "learned"),
                       printed_fdb(d.stdout().split("Final lcore statistics")[1])[0])
 
@@ -143,7 +146,7 @@ class ExamplesTest(DaemonTestCase):
             err.seek(0)
             stderr = err.read()
         logs = ""
-        for name in ("guest-a.log", "guest-b.log"):
+        for name in ("guest-a.log", "guest-b.log", "guest-c.log"):
             with open(f"{self.workdir}/build/demo/{name}") as f:
                 logs += f"--- {name}\n" + f.read()[-2000:]
         self.assertTrue(ports, stderr + logs)
@@ -164,6 +167,11 @@ class ExamplesTest(DaemonTestCase):
         reports = stdout.split("Final port statistics")[0]
         self.assertTrue(any(want_fdb <= t for t in printed_fdb(reports)), reports[-3000:])
         self.assertRegex(reports, r"guest_a +up +[1-9]\d* ")
+        # Zero-copy at work: C's frames to the NIC go by reference, A's and
+        # B's to each other are copied (a guest is not a prompt destination).
+        self.assertRegex(reports, r"guest_c +lent +[1-9]\d* +copied +0\n", reports[-3000:])
+        self.assertRegex(reports, r"guest_a +lent +\d+ +copied +[1-9]\d*: not_prompt=[1-9]",
+                         reports[-3000:])
         stats = final_port_stats(stdout)
         self.assertGreaterEqual(stats["guest_a"]["rx-packets"], ports["guest_a"]["rx_packets"])
         self.assertGreaterEqual(stats["guest_b"]["tx-packets"], ports["guest_b"]["tx_packets"])
@@ -177,7 +185,7 @@ class ExamplesTest(DaemonTestCase):
         for f in flooded:
             self.assertIn((f[6:12], f[:6]), {(a, b), (b, a), (b, host)}, f[:14].hex())
         # The EXIT trap stopped both guests.
-        for guest in ("A", "B"):
+        for guest in ("A", "B", "C"):
             pid = int(re.search(rf"guest {guest} \(dpdk-testpmd virtio-user, pid (\d+)",
                                 stdout).group(1))
             self.assertFalse(os.path.exists(f"/proc/{pid}"), f"guest {guest} ({pid}) still running")
@@ -207,8 +215,9 @@ class ExamplesTest(DaemonTestCase):
             stats = final_port_stats(stdout)  # fails if zcswitchd died before its report
             # Traffic is test_demo_script_with_guests' business: on a loaded
             # machine guest A may not be up within 6 s, and that is no fault.
-            self.assertEqual(set(stats), {"guest_a", "guest_b", "uplink"}, f"run {run}")
-            for guest in ("A", "B"):
+            self.assertEqual(set(stats), {"guest_a", "guest_b", "guest_c", "uplink", "nic"},
+                             f"run {run}")
+            for guest in ("A", "B", "C"):
                 pid = int(re.search(rf"guest {guest} \(dpdk-testpmd virtio-user, pid (\d+)",
                                     stdout).group(1))
                 self.assertFalse(os.path.exists(f"/proc/{pid}"), f"guest {guest} still running")
