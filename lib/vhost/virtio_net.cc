@@ -77,6 +77,13 @@ rte_mbuf* CopyOut(const Chain& chain, uint32_t skip, rte_mempool* pool) {
 // be spread over several segments.
 VirtioNetHdr ReadHeader(const Chain& chain) {
   VirtioNetHdr hdr;
+  if (chain.segments[0].len >= kHdrLen) {
+    // SAFETY: the first segment holds the whole header; WalkChain checked it
+    // is inside guest memory. One fixed-size copy: no byte loop for the
+    // common case.
+    std::memcpy(&hdr, chain.segments[0].data, kHdrLen);
+    return hdr;
+  }
   auto* out = reinterpret_cast<uint8_t*>(&hdr);
   uint32_t got = 0;
   for (uint16_t s = 0; got < kHdrLen; ++s) {
@@ -260,7 +267,7 @@ struct ZcopyPlan {
   uint32_t threshold = 0;
   uint32_t header_bytes = 0;
   uint32_t cap = 0;  // heads lent at most
-  uint64_t now = 0;
+  uint64_t now = 0;  // TSC at the first packet lent; read then, not per burst
 };
 
 ZcopyPlan PlanZcopy(const LiveVring& v) {
@@ -271,7 +278,6 @@ ZcopyPlan PlanZcopy(const LiveVring& v) {
   plan.header_bytes = v.zcopy->header_bytes();
   // However large max_inflight is, half the ring stays the guest's.
   plan.cap = std::min<uint32_t>(v.zcopy->max_inflight(), v.queue.size() / 2u);
-  plan.now = rte_get_tsc_cycles();
   return plan;
 }
 
@@ -398,7 +404,7 @@ rte_mbuf* LendOut(LiveVring& v, uint16_t head, uint32_t header, uint32_t len, ui
 }  // namespace
 
 uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uint16_t n) {
-  bool returned = v.inflight != nullptr && ReturnCollected(v);
+  bool returned = v.inflight != nullptr && v.inflight->held() != 0 && ReturnCollected(v);
   const uint16_t avail = std::min(v.queue.AvailCount(), n);
   if (v.discard) {
     uint16_t discarded = 0;
@@ -418,7 +424,7 @@ uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uin
     if (avail != 0 || returned) Notify(v);
     return 0;
   }
-  const ZcopyPlan plan = PlanZcopy(v);
+  ZcopyPlan plan = PlanZcopy(v);
   uint16_t got = 0;
   for (uint16_t i = 0; i < avail; ++i) {
     const uint16_t head = v.queue.PopAvail();
@@ -436,6 +442,7 @@ uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uin
       rte_mbuf* m = nullptr;
       CopyReason why;
       if (const uint32_t header = ZcopyHeaderLen(v, plan, hdr, len, why); header != 0) {
+        if (plan.now == 0) plan.now = rte_get_tsc_cycles();
         m = LendOut(v, head, header, len, plan.now, pools.small);
         lent = m != nullptr;
       } else {

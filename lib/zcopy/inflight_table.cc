@@ -24,7 +24,8 @@ InflightTable::InflightTable(uint16_t queue_size, std::shared_ptr<const void> ke
     : queue_size_(queue_size),
       keepalive_(std::move(keepalive)),
       slots_(std::make_unique<Slot[]>(queue_size)),
-      lent_(std::make_unique<uint16_t[]>(queue_size)) {
+      lent_(std::make_unique<uint16_t[]>(queue_size)),
+      held_map_(std::make_unique<bool[]>(queue_size)) {
   for (uint16_t i = 0; i < queue_size; ++i) {
     Slot& s = slots_[i];
     s.shinfo.free_cb = &BufferFreed;
@@ -34,7 +35,7 @@ InflightTable::InflightTable(uint16_t queue_size, std::shared_ptr<const void> ke
     s.since = 0;
     s.len = 0;
     s.head = i;
-    s.held = false;
+    held_map_[i] = false;
     s.orphan = kNotOrphaned;
     s.done.store(false, std::memory_order_relaxed);
   }
@@ -43,7 +44,7 @@ InflightTable::InflightTable(uint16_t queue_size, std::shared_ptr<const void> ke
 rte_mbuf_ext_shared_info* InflightTable::Hold(uint16_t head, uint32_t len, uint16_t pieces,
                                               uint64_t now) {
   Slot& s = slots_[head];
-  s.held = true;
+  held_map_[head] = true;
   s.len = len;
   s.since = now;
   s.orphan = kNotOrphaned;
@@ -72,7 +73,7 @@ uint16_t InflightTable::Collect(Completion* out, uint16_t n, uint64_t now,
       ++i;
       continue;
     }
-    s.held = false;
+    held_map_[s.head] = false;
     lent_[i] = lent_[--held_];
     const bool orphaned = s.orphan != kNotOrphaned;
     if (orphaned) {

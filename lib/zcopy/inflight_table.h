@@ -48,7 +48,7 @@ class InflightTable {
   InflightTable& operator=(const InflightTable&) = delete;
 
   // Owner only. Whether `head` is lent out and not yet collected.
-  bool IsHeld(uint16_t head) const { return slots_[head].held; }
+  bool IsHeld(uint16_t head) const { return held_map_[head]; }
   // Owner only. How many heads are lent out and not yet collected.
   uint32_t held() const { return held_; }
   uint16_t queue_size() const { return queue_size_; }
@@ -85,7 +85,6 @@ class InflightTable {
     uint64_t since;  // TSC at Hold()
     uint32_t len;
     uint16_t head;
-    bool held;        // owner's view: lent and not collected
     uint8_t orphan;   // a CopyReason, or kNotOrphaned; written by whoever copies
     std::atomic<bool> done;  // the last mbuf is freed; set by the freeing thread
   };
@@ -101,6 +100,10 @@ class InflightTable {
   const std::shared_ptr<const void> keepalive_;
   std::unique_ptr<Slot[]> slots_;
   std::unique_ptr<uint16_t[]> lent_;  // the heads held, lent_[0, held_), in no order
+  // Owner's view, by head: lent and not collected. Apart from the slots, so
+  // that asking about every head a burst takes touches one cache line per
+  // 64 heads, not one per head.
+  std::unique_ptr<bool[]> held_map_;
   uint32_t held_ = 0;
 
   friend size_t SweepRetiredInflightTables();

@@ -332,11 +332,11 @@ class OneShotTest(CliTestCase):
 
     def check_show_zcopy(self):
         text, data = self.ok("show", "zcopy")
-        self.assertEqual(data["settings"], {"enabled": True, "copy_threshold": 256,
+        self.assertEqual(data["settings"], {"enabled": True, "copy_threshold": 1440,
                                             "max_inflight": 64, "reap_us": 50,
                                             "header_bytes": 128})
         self.assertTrue(text.startswith(
-            "zero-copy on: copy_threshold 256, max_inflight 64, reap_us 50, header_bytes 128\n"),
+            "zero-copy on: copy_threshold 1440, max_inflight 64, reap_us 50, header_bytes 128\n"),
             text)
         ports = {p["name"]: p for p in data["ports"]}
         self.assertEqual(list(ports), ["stream", "once", "sink", "vm"])

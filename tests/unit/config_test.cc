@@ -82,7 +82,7 @@ TEST(ConfigTest, DefaultsFollowTheDesign) {
   EXPECT_EQ(c->forwarding.tx_retries, 8u);
   EXPECT_EQ(c->fdb.aging_s, 300u);
   EXPECT_TRUE(c->zcopy.enabled);
-  EXPECT_EQ(c->zcopy.copy_threshold, 256u);
+  EXPECT_EQ(c->zcopy.copy_threshold, 1440u);
   EXPECT_EQ(c->zcopy.reap_us, 50u);
   EXPECT_EQ(c->zcopy.header_bytes, 128u);
 }

@@ -940,7 +940,7 @@ TEST_F(ZcopyDequeueTest, AtMaxInflightPacketsAreCopiedAndTheGuestKeepsItsRing) {
   GuestRing ring(16);
   Lend(ring);
   settings_.Set({.max_inflight = 3});
-  for (int i = 0; i < 5; ++i) ring.PostTx(WithHeader({}, Frame(1000)));
+  for (int i = 0; i < 5; ++i) ring.PostTx(WithHeader({}, Frame(2000)));
   ASSERT_EQ(Dequeue(ring), 5);
   EXPECT_EQ(zc_.inflight.Read(), 3u);
   EXPECT_EQ(Copied(CopyReason::kInflightFull), 2u);
@@ -951,7 +951,7 @@ TEST_F(ZcopyDequeueTest, HalfTheRingStaysTheGuestsWhateverMaxInflightSays) {
   GuestRing ring(8);
   Lend(ring);
   settings_.Set({.max_inflight = 32768});
-  for (int i = 0; i < 8; ++i) ring.PostTx(WithHeader({}, Frame(600)));
+  for (int i = 0; i < 8; ++i) ring.PostTx(WithHeader({}, Frame(1600)));
   ASSERT_EQ(Dequeue(ring), 8);
   EXPECT_EQ(zc_.inflight.Read(), 4u);
   EXPECT_EQ(Copied(CopyReason::kInflightFull), 4u);

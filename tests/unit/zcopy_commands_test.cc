@@ -189,7 +189,7 @@ TEST_F(ZcopyCommandsTest, SetChangesOneSettingAtATime) {
   EXPECT_FALSE(settings_.enabled());
   r = Run("set zcopy copy_threshold 1024");
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->text, "zero-copy copy_threshold 1024 (was 256)\n");
+  EXPECT_EQ(r->text, "zero-copy copy_threshold 1024 (was 1440)\n");
   EXPECT_EQ(r->data["copy_threshold"], 1024);
   EXPECT_EQ(r->data["enabled"], false);
   ASSERT_TRUE(Run("set zcopy max_inflight 32768").ok());
