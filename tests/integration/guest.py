@@ -42,10 +42,11 @@ class Guest:
     server=True: QEMU listens on `sock`, for a switch port in client mode.
     device_opts: extra virtio-net-pci properties, e.g. "guest_tso4=off" to
     withhold a feature from the guest.
+    reboot: the guest's `reboot -f` resets the machine (QEMU exits otherwise).
     """
 
     def __init__(self, workdir, name, sock, mac, ip, server=False, mtu=None, cmdline=(),
-                 device_opts=()):
+                 device_opts=(), reboot=False):
         self.name = name
         self.log_path = os.path.join(workdir, f"guest-{name}.log")
         append = ["console=ttyS0", "panic=-1", f"zc.ip={ip}", *cmdline]
@@ -56,7 +57,7 @@ class Guest:
             QEMU, "-accel", "tcg", "-m", "256", "-smp", "1",
             "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
             "-numa", "node,memdev=mem",
-            "-nographic", "-nodefaults", "-no-reboot",
+            "-nographic", "-nodefaults", *([] if reboot else ["-no-reboot"]),
             "-kernel", os.path.join(GUEST_DIR, "vmlinuz"),
             "-initrd", os.path.join(GUEST_DIR, "initramfs.gz"),
             "-append", " ".join(append),
@@ -117,10 +118,16 @@ class Guest:
         raise AssertionError(f"guest {self.name}: {what} not seen after {timeout} s "
                              f"(QEMU {state}); console:\n{self.console()[-6000:]}")
 
-    def wait_ready(self, timeout=180):
-        """Waits for /init's ready line; returns it. Boots take 3 s on an
-        idle machine and much longer on a loaded one."""
-        m = self._wait_for(r"ZCGUEST-(READY|FAILED)([^\n]*)\n", 0, timeout, "ZCGUEST-READY")
+    def console_len(self):
+        """Where the console text ends now: wait_ready(after=...) looks past it."""
+        with self._lock:
+            return len(self._text)
+
+    def wait_ready(self, timeout=180, after=0):
+        """Waits for /init's ready line (printed after console offset
+        `after`: a second boot's); returns it. Boots take 3 s on an idle
+        machine and much longer on a loaded one."""
+        m = self._wait_for(r"ZCGUEST-(READY|FAILED)([^\n]*)\n", after, timeout, "ZCGUEST-READY")
         if m.group(1) != "READY":
             raise AssertionError(f"guest {self.name}: {m.group(0)}{self.console()[-6000:]}")
         return m.group(0).strip()

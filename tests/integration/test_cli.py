@@ -491,7 +491,7 @@ class OneShotTest(CliTestCase):
         "show zcopy": check_show_zcopy,
         "set zcopy": check_set_zcopy,
         "set zcopy copy_threshold":
-            lambda self: self.check_set_zcopy_setting("copy_threshold", 0, 65535, 256),
+            lambda self: self.check_set_zcopy_setting("copy_threshold", 0, 65535, 1440),
         "set zcopy max_inflight":
             lambda self: self.check_set_zcopy_setting("max_inflight", 1, 32768, 64),
         "set zcopy reap_us": lambda self: self.check_set_zcopy_setting("reap_us", 1, 1000000, 50),
