@@ -425,6 +425,8 @@ uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uin
     return 0;
   }
   ZcopyPlan plan = PlanZcopy(v);
+  // Copies by reason, counted once per burst rather than per packet.
+  uint16_t copied[kNumCopyReasons] = {};
   uint16_t got = 0;
   for (uint16_t i = 0; i < avail; ++i) {
     const uint16_t head = v.queue.PopAvail();
@@ -447,7 +449,7 @@ uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uin
         lent = m != nullptr;
       } else {
         m = CopyOut(v.chain, kHdrLen, pools, len);
-        if (m != nullptr && v.zcopy_counters != nullptr) v.zcopy_counters->CountCopy(why);
+        if (m != nullptr) ++copied[static_cast<size_t>(why)];
       }
       if (m == nullptr) {
         v.counters->no_mbuf.Add(1);
@@ -465,7 +467,12 @@ uint16_t DequeueBurst(LiveVring& v, const MbufPools& pools, rte_mbuf** pkts, uin
       returned = true;
     }
   }
-  if (plan.lending) v.zcopy_counters->SetInflight(v.inflight->held());
+  if (v.zcopy_counters != nullptr) {
+    for (size_t r = 0; r < kNumCopyReasons; ++r) {
+      if (copied[r] != 0) v.zcopy_counters->copied[r].Add(copied[r]);
+    }
+    if (plan.lending) v.zcopy_counters->SetInflight(v.inflight->held());
+  }
   if (returned) Notify(v);
   return got;
 }
