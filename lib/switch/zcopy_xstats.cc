@@ -56,36 +56,35 @@ void AppendReapXstats(const Port& port, std::vector<PortXstat>& out) {
   }
 }
 
-absl::string_view ZcopyTargetText(ZcopyTarget target) {
+namespace {
+
+// A target's name (JSON) and text (show zcopy), from one switch, so that a
+// target added to the enum cannot have one and lack the other.
+struct TargetWords {
+  absl::string_view name;
+  absl::string_view text;
+};
+
+TargetWords WordsOf(ZcopyTarget target) {
   switch (target) {
     case ZcopyTarget::kCopy:
-      return "copy: not prompt";
+      return {"copy_not_prompt", "copy: not prompt"};
     case ZcopyTarget::kCopyNoReap:
-      return "copy: no reap";
+      return {"copy_no_reap", "copy: no reap"};
     case ZcopyTarget::kCopiesOut:
-      return "copied out: not prompt, taken as it is and copied into the guest";
+      return {"copied_out", "copied out: not prompt, taken as it is and copied into the guest"};
     case ZcopyTarget::kReference:
-      return "reference";
+      return {"reference", "reference"};
     case ZcopyTarget::kReaped:
-      return "reaped";
+      return {"reaped", "reaped"};
   }
-  return "?";
+  return {"?", "?"};
 }
 
-absl::string_view ZcopyTargetName(ZcopyTarget target) {
-  switch (target) {
-    case ZcopyTarget::kCopy:
-      return "copy_not_prompt";
-    case ZcopyTarget::kCopyNoReap:
-      return "copy_no_reap";
-    case ZcopyTarget::kCopiesOut:
-      return "copied_out";
-    case ZcopyTarget::kReference:
-      return "reference";
-    case ZcopyTarget::kReaped:
-      return "reaped";
-  }
-  return "?";
-}
+}  // namespace
+
+absl::string_view ZcopyTargetText(ZcopyTarget target) { return WordsOf(target).text; }
+
+absl::string_view ZcopyTargetName(ZcopyTarget target) { return WordsOf(target).name; }
 
 }  // namespace zcswitch

@@ -83,7 +83,7 @@ uint16_t InflightTable::Collect(Completion* out, uint16_t n, uint64_t now,
       counters.bytes.Add(s.len);
     }
     counters.held_cycles.Add(now - s.since);
-    out[got++] = {s.head, s.len, orphaned, now - s.since};
+    out[got++] = {s.head, orphaned};
   }
   counters.completions.Add(got);
   return got;

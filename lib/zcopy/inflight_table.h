@@ -31,12 +31,10 @@ namespace zcswitch {
 
 class InflightTable {
  public:
-  // A head given back.
+  // A head given back (its bytes and hold time are counted by Collect).
   struct Completion {
     uint16_t head;
-    uint32_t len;           // the packet's bytes
-    bool orphaned;          // copied on its way (its reason is counted)
-    uint64_t held_cycles;   // TSC cycles since Hold()
+    bool orphaned;  // copied on its way (its reason is counted)
   };
 
   // A table for a vring of `queue_size` entries (a power of two) whose

@@ -15,6 +15,7 @@ import time
 import unittest
 
 from guest import GuestTestCase
+from test_zcopy import HOLD_CONFIG
 from zctest import pcap_frames
 
 CONFIG = """
@@ -23,18 +24,6 @@ forwarding: {mode: io, lcores: [1], pairs: [[g1, cap]]}
 ports:
   - {name: g1, type: vhost-user, socket: "%(sock)s"}
   - {name: cap, type: ethdev, devargs: "net_pcap0,tx_pcap=out.pcap"}
-"""
-HOLD_CONFIG = """
-eal: [--lcores, "0@0,(1-2)@1", --no-huge, -m, "512", --no-pci]
-forwarding: {mode: l2switch, lcores: [1, 2]}
-fdb:
-  static:
-    - {mac: "%(peer)s", port: hole}
-zcopy: {max_inflight: 64}
-ports:
-  - {name: hole, type: ethdev, devargs: net_ring0, zcopy_ok: true}
-  - {name: g1, type: vhost-user, socket: "%(sock)s"}
-  - {name: sink, type: ethdev, devargs: "net_null0,no-rx=1"}
 """
 PEER_IP = "10.0.0.9"
 PEER_MAC = "02:00:00:00:00:99"  # static: behind cap, the hole, or sink
@@ -106,7 +95,8 @@ class QemuZcopyTest(GuestTestCase):
 
     def reboot_while_buffers_are_held(self):
         sock = os.path.join(self.workdir, "g1.sock")
-        d = self.start(self.write("hold.yaml", HOLD_CONFIG % {"peer": PEER_MAC, "sock": sock}))
+        d = self.start(self.write("hold.yaml", HOLD_CONFIG % {"peer": PEER_MAC, "sock": sock,
+                                                                 "guest": "g1"}))
         d.wait_ready()
         lcores = d.control("show", "lcore", "stats")["data"]["lcores"]
         self.assertEqual([[(q["port"], q["queue"]) for q in l["queues"]] for l in lcores],

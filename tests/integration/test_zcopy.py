@@ -40,7 +40,7 @@ fdb:
 zcopy: {max_inflight: 64}
 ports:
   - {name: hole, type: ethdev, devargs: net_ring0, zcopy_ok: true}
-  - {name: vm1, type: vhost-user, socket: "%(sock)s"}
+  - {name: %(guest)s, type: vhost-user, socket: "%(sock)s"}
   - {name: sink, type: ethdev, devargs: "net_null0,no-rx=1"}
 """
 
@@ -115,7 +115,8 @@ class ZcopyTest(DaemonTestCase):
         has sent 4 bursts of 32 1518-byte frames to PEER_MAC. Returns (daemon,
         guest, socket)."""
         sock = os.path.join(self.workdir, "vm1.sock")
-        d = self.start(self.write("hold.yaml", HOLD_CONFIG % {"peer": PEER_MAC, "sock": sock}))
+        d = self.start(self.write("hold.yaml", HOLD_CONFIG % {"peer": PEER_MAC, "sock": sock,
+                                                                 "guest": "vm1"}))
         d.wait_ready()
         self.mappings_before_guest = self.guest_mappings(d)
         lcores = d.control("show", "lcore", "stats")["data"]["lcores"]
