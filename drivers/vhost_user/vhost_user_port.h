@@ -66,10 +66,6 @@ class VhostUserPort : public Port, public PollSource, private VringOwner {
   void Stop() override {}
   void RefreshLink() override;
   void AppendXstats(std::vector<PortXstat>& out) const override;
-  // Any thread: zero-copy's counters of port RX queue `queue` (the guest's
-  // transmit vring 2 queue + 1).
-  const ZcopyCounters& zcopy_counters(uint16_t queue) const { return zcopy_counters_[queue]; }
-  bool lends() const { return zcopy_ != nullptr; }
 
   void AddFds(std::vector<pollfd>& fds) override;
   void Dispatch(absl::Span<const pollfd> fds) override;

@@ -23,7 +23,8 @@ class TxReaper {
   // Rounds a port is still reaped after the last packet sent to it.
   static constexpr uint32_t kLinger = 64;
 
-  explicit TxReaper(uint16_t tx_queue) : tx_queue_(tx_queue) {}
+  // Made when the lcore starts, which is when its room is reserved.
+  explicit TxReaper(uint16_t tx_queue) : tx_queue_(tx_queue) { pending_.reserve(kRoom); }
 
   // A zero-copy packet went to `port` (a kReaped one) at TSC `now`.
   void Sent(Port* port, uint64_t now) {
@@ -70,8 +71,9 @@ class TxReaper {
     uint32_t idle;   // reaps in a row with none sent between
   };
   const uint16_t tx_queue_;
-  // A handful of ports at most; reserved once, so Sent() never allocates
-  // on the hot path after the first few.
+  // Ports with lent packets in their TX queues: a handful. Room for kRoom
+  // is reserved up front, so Sent() allocates only past that many.
+  static constexpr size_t kRoom = 32;
   std::vector<Entry> pending_;
 };
 
